@@ -1,0 +1,84 @@
+using System;
+using System.Reflection;
+using Reactor.Interop;
+
+namespace Reactor.Cli;
+
+/// <summary>The <c>reactor</c> command: one verb per file; this file only dispatches.</summary>
+internal static class Program
+{
+    internal const string Usage = """
+        usage: reactor <command> [flags]
+
+        commands:
+          echo     serve TCP echo: every byte is sent back
+          upper    serve TCP echo with ASCII letters upper-cased
+
+        server flags (echo, upper):
+          --port N               TCP port (default 7000; 0 picks a free one)
+          --bind ADDR            address to listen on: 127.0.0.1, ::1, 0.0.0.0, :: (default 127.0.0.1)
+          --threads N            event loops, one thread each (default: one per core)
+          --pin                  pin loop i to core i
+          --backlog N            listen backlog per loop (default 4096)
+          --buffer-size SIZE     pool chunk and read size (default 16KiB)
+          --max-pending SIZE     per-connection output high-water mark; reading pauses above it (default 1MiB)
+          --shutdown-timeout DUR how long SIGINT/SIGTERM waits for queued output (default 5s)
+          --stats                print per-loop counters to stderr once a second and on exit
+
+        sizes: 65536, 64KiB, 1MiB.  durations: 500ms, 2s, 1m.
+        other: reactor --help, reactor --version
+        exit status: 0 after a clean stop, 1 when the server cannot start, 2 for a bad command line.
+        """;
+
+    public static int Main(string[] args)
+    {
+        try
+        {
+            if (args.Length == 0) throw new UsageException("no command given");
+            return args[0] switch
+            {
+                "--help" or "-h" or "help" => PrintHelp(),
+                "--version" => PrintVersion(),
+                "echo" => ServeCommand.Run(args.AsSpan(1), "echo", new Protocols.EchoHandler()),
+                "upper" => ServeCommand.Run(args.AsSpan(1), "upper", new Protocols.UpperHandler()),
+                _ => throw new UsageException($"unknown command '{args[0]}'"),
+            };
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine($"reactor: {e.Message}");
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+        catch (ReactorException e)
+        {
+            Console.Error.WriteLine($"reactor: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static int PrintHelp()
+    {
+        Console.WriteLine(Usage);
+        return 0;
+    }
+
+    private static int PrintVersion()
+    {
+        string version = typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+        Console.WriteLine($"reactor {version.Split('+')[0]} ({Environment.Version} runtime, {(OperatingSystem.IsLinux() ? "epoll" : "none")} backend)");
+        return 0;
+    }
+
+    /// <summary>
+    /// Raises the soft open-file limit to the hard limit: a server that may hold thousands of
+    /// sockets should not stop at the shell's default of 1024.
+    /// </summary>
+    internal static unsafe void RaiseFileLimit()
+    {
+        Libc.rlimit limit;
+        if (Libc.getrlimit(Libc.RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+        limit.rlim_cur = limit.rlim_max;
+        Libc.setrlimit(Libc.RLIMIT_NOFILE, &limit);
+    }
+}

@@ -1,0 +1,51 @@
+using System;
+using System.Collections.Generic;
+using System.Net;
+using System.Runtime.InteropServices;
+
+namespace Reactor.Cli;
+
+/// <summary><c>reactor echo|upper</c>: serve a handler on a loop group until SIGINT or SIGTERM.</summary>
+internal static class ServeCommand
+{
+    private static readonly HashSet<string> Valued = ["port", "bind", "threads", "backlog", "buffer-size", "max-pending", "shutdown-timeout"];
+    private static readonly HashSet<string> Switches = ["pin", "stats"];
+
+    public static int Run(ReadOnlySpan<string> args, string name, IConnectionHandler handler)
+    {
+        var flags = new Flags(args, Valued, Switches);
+        var options = new ReactorOptions
+        {
+            Port = flags.Int("port", 7000, 0, 65535),
+            BindAddress = flags.Address("bind", IPAddress.Loopback),
+            LoopCount = flags.Int("threads", Environment.ProcessorCount, 1, 1024),
+            PinThreads = flags.Switch("pin"),
+            Backlog = flags.Int("backlog", 4096, 1, 1 << 20),
+            BufferSize = (int)flags.Size("buffer-size", 16 * 1024, 1024, 16 << 20),
+            ShutdownTimeout = flags.Duration("shutdown-timeout", TimeSpan.FromSeconds(5)),
+        };
+        options.MaxPendingBytes = (int)flags.Size("max-pending", 1 << 20, options.BufferSize, int.MaxValue);
+        bool stats = flags.Switch("stats");
+
+        Program.RaiseFileLimit();
+        using var group = new LoopGroup(options);
+        group.Serve(handler);
+        // Handlers go in before the "listening" line: a script may signal as soon as it reads it.
+        void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = true; // we exit ourselves, after draining
+            group.Stop();
+        }
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        Console.WriteLine($"reactor {name}: listening on {SocketOps.Format(group.LocalEndPoint!.Address, group.LocalEndPoint.Port)} ({options.LoopCount} loops, {group.Loops[0].BackendName})");
+        Console.Out.Flush();
+
+        while (!group.Join(TimeSpan.FromSeconds(1)))
+        {
+            if (stats) StatsPrinter.Print(group);
+        }
+        if (stats) StatsPrinter.Print(group);
+        return 0;
+    }
+}

@@ -1,0 +1,24 @@
+using System;
+using System.Text;
+
+namespace Reactor.Cli;
+
+/// <summary>Writes one line of counters per loop to stderr, for <c>--stats</c>.</summary>
+internal static class StatsPrinter
+{
+    public static void Print(LoopGroup group)
+    {
+        var line = new StringBuilder();
+        foreach (EventLoop loop in group.Loops)
+        {
+            LoopStats s = loop.Stats;
+            line.Clear();
+            line.Append($"loop {loop.Id}: open {s.Open} accepted {s.Accepted} rejected {s.Rejected} accept-errors {s.AcceptErrors} in {s.BytesReceived} out {s.BytesSent} lost {s.BytesLost} closed");
+            foreach (CloseReason reason in Enum.GetValues<CloseReason>())
+            {
+                line.Append($" {reason}={s.Closed(reason)}");
+            }
+            Console.Error.WriteLine(line.ToString());
+        }
+    }
+}

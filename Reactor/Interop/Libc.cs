@@ -1,0 +1,45 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+[assembly: DisableRuntimeMarshalling]
+
+namespace Reactor.Interop;
+
+/// <summary>
+/// The C library, spelled as in the man pages. Every import is blittable and returns the raw
+/// result; <see cref="Sys"/> turns -1 into a negative errno. No logic lives here.
+/// </summary>
+internal static unsafe partial class Libc
+{
+    internal const string Name = "libc";
+
+    [LibraryImport(Name, SetLastError = true)]
+    internal static partial int close(int fd);
+
+    [LibraryImport(Name, SetLastError = true)]
+    internal static partial nint read(int fd, void* buf, nint count);
+
+    [LibraryImport(Name, SetLastError = true)]
+    internal static partial nint write(int fd, void* buf, nint count);
+
+    [LibraryImport(Name, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int open(string path, int flags);
+
+    internal const int O_RDONLY = 0;
+    internal const int O_CLOEXEC = 0x80000;
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct rlimit
+    {
+        public ulong rlim_cur;
+        public ulong rlim_max;
+    }
+
+    internal const int RLIMIT_NOFILE = 7;
+
+    [LibraryImport(Name, SetLastError = true)]
+    internal static partial int getrlimit(int resource, rlimit* rlim);
+
+    [LibraryImport(Name, SetLastError = true)]
+    internal static partial int setrlimit(int resource, rlimit* rlim);
+}

@@ -1,0 +1,46 @@
+using System.Runtime.InteropServices;
+
+namespace Reactor.Interop;
+
+/// <summary>
+/// The one place that turns a libc result of -1 into a negative errno, retrying EINTR.
+/// Hot-path callers get <c>-errno</c> back as a value; setup code calls <see cref="ThrowIfError"/>.
+/// </summary>
+internal static unsafe class Sys
+{
+    /// <summary>Returns <paramref name="result"/>, or <c>-errno</c> when it is -1.</summary>
+    internal static int Check(int result) => result >= 0 ? result : -Marshal.GetLastPInvokeError();
+
+    /// <summary>Returns <paramref name="result"/>, or <c>-errno</c> when it is -1.</summary>
+    internal static nint Check(nint result) => result >= 0 ? result : -Marshal.GetLastPInvokeError();
+
+    /// <summary>Throws a <see cref="ReactorException"/> naming the call when <paramref name="result"/> is a negative errno.</summary>
+    internal static int ThrowIfError(int result, string call)
+    {
+        if (result < 0) throw new ReactorException(call, -result);
+        return result;
+    }
+
+    /// <summary>strerror(3): the C library's text for an errno.</summary>
+    internal static string StrError(int errno) => Marshal.GetPInvokeErrorMessage(errno);
+
+    internal static int Close(int fd)
+    {
+        // close(2): on Linux the fd is released even when close reports EINTR, so never retry.
+        return Check(Libc.close(fd));
+    }
+
+    internal static nint Read(int fd, void* buffer, nint count)
+    {
+        nint n;
+        do n = Check(Libc.read(fd, buffer, count)); while (n == -Errno.EINTR);
+        return n;
+    }
+
+    internal static nint Write(int fd, void* buffer, nint count)
+    {
+        nint n;
+        do n = Check(Libc.write(fd, buffer, count)); while (n == -Errno.EINTR);
+        return n;
+    }
+}

@@ -1,0 +1,204 @@
+using System;
+using System.Collections.Concurrent;
+using System.Threading;
+using Reactor.Backends;
+using Reactor.Buffers;
+using Reactor.Interop;
+using Reactor.Loop;
+
+namespace Reactor;
+
+/// <summary>
+/// One single-threaded event loop: a poller, the registrations it owns, a buffer pool and a queue
+/// of work posted from other threads. Everything except <see cref="Post"/>, <see cref="Stop"/>
+/// and <see cref="Join"/> must be called on the loop thread.
+/// </summary>
+public sealed unsafe partial class EventLoop : IDisposable
+{
+    private readonly ReadyEvent[] _ready;
+    private readonly ConcurrentQueue<WorkItem> _posted = new();
+    private readonly ManualResetEventSlim _exited = new(false);
+    private int _wakePending;
+    private int _stopRequested;
+    private int _threadId;
+    private Thread? _thread;
+
+    public EventLoop(int id, ReactorOptions options)
+    {
+        options.Validate();
+        Id = id;
+        Options = options;
+        long slabBytes = (long)options.BufferSize * ReactorOptions.ChunksPerSlab;
+        Buffers = new BufferPool(
+            options.BufferSize,
+            ReactorOptions.ChunksPerSlab,
+            initialSlabs: (int)Math.Max(1, options.InitialPoolBytes / slabBytes),
+            maxSlabs: (int)Math.Max(1, options.MaxPoolBytes / slabBytes));
+        // The receive buffer is lent for the loop's lifetime: connections read into it and keep a
+        // chunk of their own only for input the handler did not consume.
+        ReceiveBuffer = Buffers.Rent();
+        Poller = Poller.Create(options.BatchSize);
+        _ready = new ReadyEvent[options.BatchSize];
+        Slots = new SlotTable(1024);
+        UpdateClock();
+    }
+
+    /// <summary>Index of the loop in its group.</summary>
+    public int Id { get; }
+
+    public ReactorOptions Options { get; }
+
+    /// <summary>The loop's chunk pool. Loop thread only.</summary>
+    public BufferPool Buffers { get; }
+
+    public LoopStats Stats { get; } = new();
+
+    /// <summary>The poller's name, e.g. "epoll".</summary>
+    public string BackendName => Poller.Name;
+
+    /// <summary>Loop time in milliseconds from a coarse monotonic clock, read once per iteration.</summary>
+    public long NowMilliseconds { get; private set; }
+
+    /// <summary>True when called on this loop's thread.</summary>
+    public bool IsOnLoopThread => Environment.CurrentManagedThreadId == Volatile.Read(ref _threadId);
+
+    /// <summary>Registrations (listeners and connections) the loop holds now.</summary>
+    internal int RegistrationCount => Slots.Count;
+
+    internal Poller Poller { get; }
+    internal SlotTable Slots { get; }
+    internal byte* ReceiveBuffer { get; }
+
+    /// <summary>
+    /// Queues <paramref name="callback"/> to run on the loop thread. Any thread may call it; items
+    /// from one thread run in the order they were posted. Items posted after the loop exited never run.
+    /// </summary>
+    public void Post(Action<object?> callback, object? state)
+    {
+        _posted.Enqueue(new WorkItem(callback, state));
+        // Only the first post after the loop last drained pays for the eventfd write.
+        if (Interlocked.Exchange(ref _wakePending, 1) == 0) Poller.Wake();
+    }
+
+    /// <summary>Runs the loop on a new thread, pinned to <paramref name="core"/> when it is not null.</summary>
+    public void Start(int? core = null)
+    {
+        _thread = new Thread(() =>
+        {
+            if (core is int c) PinCurrentThread(c);
+            Run();
+        })
+        {
+            Name = $"reactor-loop-{Id}",
+            IsBackground = true,
+        };
+        _thread.Start();
+    }
+
+    /// <summary>
+    /// Runs the loop on the calling thread until <see cref="Stop"/>: then stops accepting, lets
+    /// connections flush their queued output for up to <see cref="ReactorOptions.ShutdownTimeout"/>,
+    /// and aborts what is left.
+    /// </summary>
+    public void Run()
+    {
+        Volatile.Write(ref _threadId, Environment.CurrentManagedThreadId);
+        try
+        {
+            while (Volatile.Read(ref _stopRequested) == 0) RunOnce(-1);
+            Drain();
+        }
+        finally
+        {
+            _exited.Set();
+        }
+    }
+
+    /// <summary>Asks the loop to stop. Any thread; returns at once. Idempotent.</summary>
+    public void Stop()
+    {
+        if (Interlocked.Exchange(ref _stopRequested, 1) == 0) Poller.Wake();
+    }
+
+    /// <summary>Waits for the loop thread to finish. Returns false on timeout.</summary>
+    public bool Join(TimeSpan timeout) => _exited.Wait(timeout);
+
+    /// <summary>Waits once for events (up to <paramref name="timeoutMs"/>) and dispatches them.</summary>
+    private void RunOnce(int timeoutMs)
+    {
+        int n = Poller.Wait(_ready, timeoutMs);
+        UpdateClock();
+        bool woken = false;
+        for (int i = 0; i < n; i++)
+        {
+            ulong token = _ready[i].Token;
+            if (token == Poller.WakeToken)
+            {
+                woken = true;
+                continue;
+            }
+            // A null here is a stale event: its registration closed earlier in this batch.
+            Slots.Get(token)?.OnReady(_ready[i].Readiness);
+        }
+        if (woken) RunPosted();
+    }
+
+    private void RunPosted()
+    {
+        Poller.ClearWake();
+        Volatile.Write(ref _wakePending, 0);
+        while (_posted.TryDequeue(out WorkItem item))
+        {
+            Stats.postedRun++;
+            try
+            {
+                item.Callback(item.State);
+            }
+            catch (Exception e)
+            {
+                Stats.postedErrors++;
+                Console.Error.WriteLine($"reactor: loop {Id}: posted work threw {e.GetType().Name}: {e.Message}");
+            }
+        }
+    }
+
+    private void Drain()
+    {
+        foreach (Registration r in Slots.Snapshot()) r.OnLoopStopping();
+        long deadline = NowMilliseconds + (long)Options.ShutdownTimeout.TotalMilliseconds;
+        while (Slots.Count > 0 && NowMilliseconds < deadline)
+        {
+            RunOnce((int)Math.Min(int.MaxValue, Math.Max(1, deadline - NowMilliseconds)));
+        }
+        foreach (Registration r in Slots.Snapshot()) ((Connection)r).Abort(CloseReason.Shutdown);
+        RunPosted();
+    }
+
+    private void UpdateClock()
+    {
+        Libc.timespec ts;
+        Libc.clock_gettime(Libc.CLOCK_MONOTONIC_COARSE, &ts);
+        NowMilliseconds = ts.tv_sec * 1000 + ts.tv_nsec / 1_000_000;
+    }
+
+    private static void PinCurrentThread(int core)
+    {
+        // cpu_set_t is 1024 bits; pid 0 means the calling thread.
+        ulong* mask = stackalloc ulong[16];
+        new Span<ulong>(mask, 16).Clear();
+        core %= Environment.ProcessorCount;
+        mask[core / 64] = 1UL << (core % 64);
+        Sys.ThrowIfError(Sys.Check(Libc.sched_setaffinity(0, 16 * sizeof(ulong), mask)), $"sched_setaffinity(core {core})");
+    }
+
+    /// <summary>Frees the poller and the pool. Call after the loop has exited.</summary>
+    public void Dispose()
+    {
+        Buffers.Return(ReceiveBuffer);
+        Poller.Dispose();
+        Buffers.Dispose();
+        _exited.Dispose();
+    }
+
+    private readonly record struct WorkItem(Action<object?> Callback, object? State);
+}

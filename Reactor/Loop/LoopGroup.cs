@@ -1,0 +1,94 @@
+using System;
+using System.Collections.Generic;
+using System.Net;
+
+namespace Reactor;
+
+/// <summary>
+/// N event loops, each on its own thread with its own SO_REUSEPORT listener on the same port,
+/// so the kernel spreads new connections across them and a connection lives on one loop.
+/// Start it with <see cref="Serve"/>; stop it with <see cref="Stop"/> from any thread.
+/// </summary>
+public sealed class LoopGroup : IDisposable
+{
+    private readonly EventLoop[] _loops;
+    private readonly ReactorOptions _options;
+    private bool _started;
+
+    public LoopGroup(ReactorOptions options)
+    {
+        options.Validate();
+        _options = options;
+        _loops = new EventLoop[options.LoopCount];
+        for (int i = 0; i < _loops.Length; i++) _loops[i] = new EventLoop(i, options);
+    }
+
+    public IReadOnlyList<EventLoop> Loops => _loops;
+
+    /// <summary>The address and port the listeners are bound to (the real port when 0 was asked for).</summary>
+    public IPEndPoint? LocalEndPoint { get; private set; }
+
+    /// <summary>
+    /// Binds one listener per loop and starts the loop threads. Binding happens on the calling
+    /// thread, so "address in use" and friends are thrown from here as <see cref="ReactorException"/>.
+    /// </summary>
+    public void Serve(IConnectionHandler handler)
+    {
+        if (_started) throw new InvalidOperationException("the group is already serving");
+        var listeners = new List<Listener>(_loops.Length);
+        try
+        {
+            int port = _options.Port;
+            if (port != 0) SocketOps.EnsurePortFree(_options.BindAddress, port);
+            foreach (EventLoop loop in _loops)
+            {
+                int fd = SocketOps.Listen(_options.BindAddress, port, _options.Backlog);
+                var listener = new Listener(loop, fd, handler);
+                listeners.Add(listener);
+                listener.Register();
+                // With port 0 the first bind picks the port; the other loops join it.
+                if (LocalEndPoint is null)
+                {
+                    LocalEndPoint = SocketOps.LocalEndPoint(fd);
+                    port = LocalEndPoint.Port;
+                }
+            }
+        }
+        catch
+        {
+            foreach (Listener l in listeners) l.Close();
+            throw;
+        }
+        _started = true;
+        for (int i = 0; i < _loops.Length; i++) _loops[i].Start(_options.PinThreads ? i : null);
+    }
+
+    /// <summary>Asks every loop to stop (graceful: see <see cref="EventLoop.Run"/>). Any thread; returns at once.</summary>
+    public void Stop()
+    {
+        foreach (EventLoop loop in _loops) loop.Stop();
+    }
+
+    /// <summary>Waits for every loop thread to exit. Returns false on timeout.</summary>
+    public bool Join(TimeSpan timeout)
+    {
+        DateTime deadline = DateTime.UtcNow + timeout;
+        foreach (EventLoop loop in _loops)
+        {
+            TimeSpan left = deadline - DateTime.UtcNow;
+            if (!loop.Join(left > TimeSpan.Zero ? left : TimeSpan.Zero)) return false;
+        }
+        return true;
+    }
+
+    /// <summary>Stops, waits for the loops and frees them.</summary>
+    public void Dispose()
+    {
+        if (_started)
+        {
+            Stop();
+            if (!Join(_options.ShutdownTimeout + TimeSpan.FromSeconds(5))) return; // a stuck loop keeps its memory
+        }
+        foreach (EventLoop loop in _loops) loop.Dispose();
+    }
+}

@@ -1,0 +1,59 @@
+using System;
+using System.Threading;
+
+namespace Reactor;
+
+/// <summary>
+/// Counters of one loop. The loop thread writes them; any thread may read them (each read is of
+/// one 64-bit field, so values are never torn, but a set of them is not a consistent snapshot).
+/// </summary>
+public sealed class LoopStats
+{
+    private readonly long[] _closed = new long[Enum.GetValues<CloseReason>().Length];
+
+    internal long accepted;
+    internal long rejected;
+    internal long acceptErrors;
+    internal long bytesReceived;
+    internal long bytesSent;
+    internal long bytesLost;
+    internal long postedRun;
+    internal long postedErrors;
+
+    /// <summary>Connections accepted and handed to the handler.</summary>
+    public long Accepted => Volatile.Read(ref accepted);
+
+    /// <summary>Connections accepted and closed at once because a limit was reached.</summary>
+    public long Rejected => Volatile.Read(ref rejected);
+
+    /// <summary>accept(2) failures other than EAGAIN (EMFILE, ENFILE, ENOBUFS...).</summary>
+    public long AcceptErrors => Volatile.Read(ref acceptErrors);
+
+    public long BytesReceived => Volatile.Read(ref bytesReceived);
+    public long BytesSent => Volatile.Read(ref bytesSent);
+
+    /// <summary>Bytes accepted by <see cref="Connection.Send"/> that were never delivered, summed over closes.</summary>
+    public long BytesLost => Volatile.Read(ref bytesLost);
+
+    /// <summary>Work items run from <see cref="EventLoop.Post"/>.</summary>
+    public long PostedRun => Volatile.Read(ref postedRun);
+
+    /// <summary>Posted work items that threw.</summary>
+    public long PostedErrors => Volatile.Read(ref postedErrors);
+
+    /// <summary>Connections closed for <paramref name="reason"/>.</summary>
+    public long Closed(CloseReason reason) => Volatile.Read(ref _closed[(int)reason]);
+
+    /// <summary>Connections open now: accepted and not yet closed.</summary>
+    public long Open
+    {
+        get
+        {
+            long closed = 0;
+            for (int i = 0; i < _closed.Length; i++) closed += Volatile.Read(ref _closed[i]);
+            return Accepted - closed;
+        }
+    }
+
+    internal void CountClose(CloseReason reason) => _closed[(int)reason]++;
+}

@@ -1,0 +1,69 @@
+using System;
+using System.Net;
+
+namespace Reactor;
+
+/// <summary>
+/// Settings for a loop group and its loops. Every member has a default that suits an echo or
+/// HTTP server on loopback; the CLI flags map one to one onto these.
+/// </summary>
+public sealed class ReactorOptions
+{
+    /// <summary>Address to listen on. Defaults to 127.0.0.1; use <see cref="IPAddress.IPv6Loopback"/> or <see cref="IPAddress.Any"/> as needed.</summary>
+    public IPAddress BindAddress { get; set; } = IPAddress.Loopback;
+
+    /// <summary>TCP port; 0 asks the kernel for a free one (all loops then share it). Defaults to 0.</summary>
+    public int Port { get; set; }
+
+    /// <summary>Number of loops, each on its own thread with its own listener. Defaults to one per core.</summary>
+    public int LoopCount { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Pin loop i to core i modulo the core count. Defaults to false.</summary>
+    public bool PinThreads { get; set; }
+
+    /// <summary>listen(2) backlog per listener; the kernel caps it at net.core.somaxconn. Defaults to 4096.</summary>
+    public int Backlog { get; set; } = 4096;
+
+    /// <summary>Set TCP_NODELAY on accepted sockets, as every latency guide advises. Defaults to true.</summary>
+    public bool NoDelay { get; set; } = true;
+
+    /// <summary>
+    /// Size of one pool chunk and of one recv(2). Also the most unconsumed input a handler can
+    /// leave behind. Defaults to 16 KiB.
+    /// </summary>
+    public int BufferSize { get; set; } = 16 * 1024;
+
+    /// <summary>Pool memory each loop allocates up front. Defaults to 1 MiB.</summary>
+    public long InitialPoolBytes { get; set; } = 1L << 20;
+
+    /// <summary>
+    /// The most pool memory one loop may hold; a connection that needs a chunk beyond it is
+    /// closed with <see cref="CloseReason.OutOfBuffers"/>. Defaults to 1 GiB.
+    /// </summary>
+    public long MaxPoolBytes { get; set; } = 1L << 30;
+
+    /// <summary>
+    /// Output high-water mark per connection: above it the loop stops reading from that
+    /// connection until the queue drains below half of it. Defaults to 1 MiB.
+    /// </summary>
+    public int MaxPendingBytes { get; set; } = 1 << 20;
+
+    /// <summary>Events taken from the kernel per wait. Defaults to 256.</summary>
+    public int BatchSize { get; set; } = 256;
+
+    /// <summary>How long a stopping loop keeps flushing queued output before it aborts what is left. Defaults to 5 s.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    internal const int ChunksPerSlab = 64;
+
+    internal void Validate()
+    {
+        if (Port is < 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(Port), Port, "port must be 0..65535");
+        if (LoopCount < 1) throw new ArgumentOutOfRangeException(nameof(LoopCount), LoopCount, "at least one loop");
+        if (Backlog < 1) throw new ArgumentOutOfRangeException(nameof(Backlog), Backlog, "backlog must be positive");
+        if (BufferSize < 1024) throw new ArgumentOutOfRangeException(nameof(BufferSize), BufferSize, "buffer size must be at least 1 KiB");
+        if (MaxPendingBytes < BufferSize) throw new ArgumentOutOfRangeException(nameof(MaxPendingBytes), MaxPendingBytes, "max pending must be at least one buffer");
+        if (MaxPoolBytes < (long)BufferSize * ChunksPerSlab) throw new ArgumentOutOfRangeException(nameof(MaxPoolBytes), MaxPoolBytes, "max pool must hold at least one slab");
+        if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "batch size must be positive");
+    }
+}

@@ -1,0 +1,174 @@
+using System;
+using Reactor.Backends;
+using Reactor.Buffers;
+using Reactor.Interop;
+using Reactor.Loop;
+
+namespace Reactor;
+
+/// <summary>
+/// One TCP connection owned by one loop. Every member must be used on that loop's thread
+/// (from a handler callback, or from work posted with <see cref="EventLoop.Post"/>).
+/// Holds no buffer while idle: a pool chunk is lent only for unconsumed input or unsent output.
+/// </summary>
+public sealed unsafe partial class Connection : Registration
+{
+    private readonly EventLoop _loop;
+    private readonly IConnectionHandler _handler;
+    private int _fd;
+    private Interest _interest;
+    private bool _inCallback;
+    private bool _closeDeferred;          // a close was asked for inside a callback
+    private bool _closeWhenFlushed;       // close with _closeReason once output drains
+    private CloseReason _closeReason;
+
+    internal Connection(EventLoop loop, int fd, IConnectionHandler handler)
+    {
+        _loop = loop;
+        _fd = fd;
+        _handler = handler;
+    }
+
+    /// <summary>The loop that owns this connection.</summary>
+    public EventLoop Loop => _loop;
+
+    /// <summary>Whatever the handler wants to keep with this connection.</summary>
+    public object? UserState { get; set; }
+
+    /// <summary>The socket, or -1 once closed.</summary>
+    public int FileDescriptor => _fd;
+
+    /// <summary>True until the connection is closed or a graceful close was asked for.</summary>
+    public bool IsOpen => _fd >= 0 && !_closeWhenFlushed && !_closeDeferred;
+
+    /// <summary>
+    /// Bytes accepted by <see cref="Send"/> that the kernel has not taken yet. During
+    /// <see cref="IConnectionHandler.OnClose"/> this is the number of bytes lost.
+    /// </summary>
+    public long PendingBytes => _output.Length;
+
+    /// <summary>
+    /// Registers the accepted socket with the loop and tells the handler. Returns false (socket
+    /// closed) when the poller refused it.
+    /// </summary>
+    internal bool Open()
+    {
+        Token = _loop.Slots.Add(this);
+        _interest = Interest.Read;
+        int rc = _loop.Poller.Add(_fd, Token, _interest);
+        if (rc < 0)
+        {
+            _loop.Slots.Remove(Token);
+            Sys.Close(_fd);
+            _fd = -1;
+            return false;
+        }
+        _loop.Stats.accepted++;
+        _inCallback = true;
+        try
+        {
+            _handler.OnOpen(this);
+        }
+        catch (Exception)
+        {
+            RequestClose(CloseReason.HandlerError);
+        }
+        finally
+        {
+            _inCallback = false;
+        }
+        if (_closeDeferred) CloseNow(_closeReason);
+        return true;
+    }
+
+    /// <summary>
+    /// Closes gracefully: stops reading, delivers what is queued, then closes with
+    /// <see cref="CloseReason.Local"/>. Further sends return false.
+    /// </summary>
+    public void Close() => CloseAfterFlush(CloseReason.Local);
+
+    /// <summary>Closes at once; queued output is dropped and counted as lost.</summary>
+    public void Abort() => Abort(CloseReason.Local);
+
+    /// <summary>Closes at once with <paramref name="reason"/>.</summary>
+    public void Abort(CloseReason reason) => RequestClose(reason);
+
+    internal override void OnReady(Readiness readiness)
+    {
+        if ((readiness & (Readiness.Readable | Readiness.Hangup | Readiness.Error)) != 0)
+        {
+            if ((_interest & Interest.Read) != 0)
+            {
+                Receive();
+            }
+            else if ((readiness & (Readiness.Hangup | Readiness.Error)) != 0)
+            {
+                // Not reading (paused or half-closed): the send path surfaces the socket error.
+                Flush();
+            }
+            if (_fd < 0) return;
+        }
+        if ((readiness & Readiness.Writable) != 0 && !_output.IsEmpty) Flush();
+    }
+
+    internal override void OnLoopStopping() => CloseAfterFlush(CloseReason.Shutdown);
+
+    private void CloseAfterFlush(CloseReason reason)
+    {
+        if (_fd < 0 || _closeWhenFlushed) return;
+        _closeWhenFlushed = true;
+        _closeReason = reason;
+        ReleaseInput();
+        if (_output.IsEmpty) RequestClose(reason);
+        else UpdateInterest();
+    }
+
+    /// <summary>Closes now, or right after the running callback returns.</summary>
+    private void RequestClose(CloseReason reason)
+    {
+        if (_fd < 0) return;
+        if (_inCallback)
+        {
+            if (!_closeDeferred) _closeReason = reason;
+            _closeDeferred = true;
+            return;
+        }
+        CloseNow(reason);
+    }
+
+    private void CloseNow(CloseReason reason)
+    {
+        if (_fd < 0) return;
+        _loop.Poller.Remove(_fd);
+        Sys.Close(_fd);
+        _fd = -1;
+        _loop.Slots.Remove(Token);
+        ReleaseInput();
+        _loop.Stats.CountClose(reason);
+        _loop.Stats.bytesLost += _output.Length;
+        try
+        {
+            _handler.OnClose(this, reason);
+        }
+        catch (Exception)
+        {
+            // The connection is gone either way; a throwing OnClose must not take the loop with it.
+        }
+        _output.Clear(_loop.Buffers);
+    }
+
+    /// <summary>Registers for what the connection needs now: read unless paused or half-closed, write while output is queued.</summary>
+    private void UpdateInterest()
+    {
+        if (_fd < 0) return;
+        Interest want = _readPaused || _closeWhenFlushed ? Interest.None : Interest.Read;
+        if (!_output.IsEmpty) want |= Interest.Write;
+        if (want == _interest) return;
+        _interest = want;
+        int rc = _loop.Poller.Modify(_fd, Token, want);
+        if (rc < 0) RequestClose(CloseReason.Error);
+    }
+
+    private static CloseReason ReasonFor(nint negativeErrno) =>
+        negativeErrno == -Errno.ECONNRESET || negativeErrno == -Errno.EPIPE ? CloseReason.Reset : CloseReason.Error;
+}

@@ -1,0 +1,120 @@
+using System;
+using System.Net;
+using System.Net.Sockets;
+using Reactor.Interop;
+using static Reactor.Interop.Libc;
+
+namespace Reactor;
+
+/// <summary>Socket setup: create, set options, bind, listen. Failures throw <see cref="ReactorException"/> naming the call.</summary>
+internal static unsafe class SocketOps
+{
+    /// <summary>
+    /// A nonblocking listening socket on <paramref name="address"/>:<paramref name="port"/> with
+    /// SO_REUSEADDR and SO_REUSEPORT, so every loop binds its own socket to the same port and
+    /// the kernel spreads connections across them.
+    /// </summary>
+    public static int Listen(IPAddress address, int port, int backlog)
+    {
+        int fd = CreateSocket(address, SOCK_STREAM);
+        try
+        {
+            SetOption(fd, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR");
+            SetOption(fd, SOL_SOCKET, SO_REUSEPORT, 1, "SO_REUSEPORT");
+            // "::" listens on IPv6 only, so "0.0.0.0" and "::" can be bound side by side.
+            if (address.AddressFamily == AddressFamily.InterNetworkV6) SetOption(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1, "IPV6_V6ONLY");
+            Bind(fd, address, port);
+            Sys.ThrowIfError(Sys.Check(listen(fd, backlog)), $"listen {Format(address, port)}");
+            return fd;
+        }
+        catch
+        {
+            Sys.Close(fd);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Throws "bind ADDR:PORT: Address already in use" when another socket holds the port.
+    /// SO_REUSEPORT would otherwise let a second server of the same user share the port silently;
+    /// a probe bound without it fails against any listener there.
+    /// </summary>
+    public static void EnsurePortFree(IPAddress address, int port)
+    {
+        int fd = CreateSocket(address, SOCK_STREAM);
+        try
+        {
+            SetOption(fd, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR");
+            if (address.AddressFamily == AddressFamily.InterNetworkV6) SetOption(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1, "IPV6_V6ONLY");
+            Bind(fd, address, port);
+        }
+        finally
+        {
+            Sys.Close(fd);
+        }
+    }
+
+    public static int CreateSocket(IPAddress address, int type)
+    {
+        int family = address.AddressFamily == AddressFamily.InterNetworkV6 ? AF_INET6 : AF_INET;
+        return Sys.ThrowIfError(Sys.Check(socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)), "socket");
+    }
+
+    public static void Bind(int fd, IPAddress address, int port)
+    {
+        sockaddr_storage sa;
+        uint length = ToSockaddr(address, port, &sa);
+        Sys.ThrowIfError(Sys.Check(bind(fd, &sa, length)), $"bind {Format(address, port)}");
+    }
+
+    public static void SetOption(int fd, int level, int name, int value, string what)
+    {
+        Sys.ThrowIfError(Sys.Check(setsockopt(fd, level, name, &value, sizeof(int))), $"setsockopt({what})");
+    }
+
+    /// <summary>The address a socket is bound to.</summary>
+    public static IPEndPoint LocalEndPoint(int fd)
+    {
+        sockaddr_storage sa;
+        uint length = (uint)sizeof(sockaddr_storage);
+        Sys.ThrowIfError(Sys.Check(getsockname(fd, &sa, &length)), "getsockname");
+        return FromSockaddr(&sa);
+    }
+
+    public static uint ToSockaddr(IPAddress address, int port, sockaddr_storage* sa)
+    {
+        *sa = default;
+        ushort networkPort = (ushort)IPAddress.HostToNetworkOrder((short)port);
+        if (address.AddressFamily == AddressFamily.InterNetworkV6)
+        {
+            var sin6 = (sockaddr_in6*)sa;
+            sin6->sin6_family = AF_INET6;
+            sin6->sin6_port = networkPort;
+            sin6->sin6_scope_id = (uint)address.ScopeId;
+            address.TryWriteBytes(new Span<byte>(sin6->sin6_addr, 16), out _);
+            return (uint)sizeof(sockaddr_in6);
+        }
+        var sin = (sockaddr_in*)sa;
+        sin->sin_family = AF_INET;
+        sin->sin_port = networkPort;
+        uint addr;
+        address.TryWriteBytes(new Span<byte>(&addr, 4), out _);
+        sin->sin_addr = addr;
+        return (uint)sizeof(sockaddr_in);
+    }
+
+    public static IPEndPoint FromSockaddr(sockaddr_storage* sa)
+    {
+        if (sa->ss_family == AF_INET6)
+        {
+            var sin6 = (sockaddr_in6*)sa;
+            var address = new IPAddress(new ReadOnlySpan<byte>(sin6->sin6_addr, 16), sin6->sin6_scope_id);
+            return new IPEndPoint(address, (ushort)IPAddress.NetworkToHostOrder((short)sin6->sin6_port));
+        }
+        var sin = (sockaddr_in*)sa;
+        return new IPEndPoint(new IPAddress(sin->sin_addr), (ushort)IPAddress.NetworkToHostOrder((short)sin->sin_port));
+    }
+
+    public static string Format(IPAddress address, int port) =>
+        address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]:{port}" : $"{address}:{port}";
+}
