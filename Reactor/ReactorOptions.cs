@@ -48,6 +48,18 @@ public sealed class ReactorOptions
     /// </summary>
     public int MaxPendingBytes { get; set; } = 1 << 20;
 
+    /// <summary>
+    /// Close a connection that has neither received nor delivered a byte for this long
+    /// (<see cref="CloseReason.Timeout"/>). <see cref="TimeSpan.Zero"/> turns it off. Defaults to off.
+    /// </summary>
+    public TimeSpan IdleTimeout { get; set; }
+
+    /// <summary>
+    /// Most connections the whole group holds; beyond it new ones are accepted and closed at once
+    /// (counted in <see cref="LoopStats.Rejected"/>). 0 means no limit. Defaults to 0.
+    /// </summary>
+    public int MaxConnections { get; set; }
+
     /// <summary>Events taken from the kernel per wait. Defaults to 256.</summary>
     public int BatchSize { get; set; } = 256;
 
@@ -64,6 +76,8 @@ public sealed class ReactorOptions
         if (BufferSize < 1024) throw new ArgumentOutOfRangeException(nameof(BufferSize), BufferSize, "buffer size must be at least 1 KiB");
         if (MaxPendingBytes < BufferSize) throw new ArgumentOutOfRangeException(nameof(MaxPendingBytes), MaxPendingBytes, "max pending must be at least one buffer");
         if (MaxPoolBytes < (long)BufferSize * ChunksPerSlab) throw new ArgumentOutOfRangeException(nameof(MaxPoolBytes), MaxPoolBytes, "max pool must hold at least one slab");
+        if (IdleTimeout < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(IdleTimeout), IdleTimeout, "idle timeout must not be negative");
+        if (MaxConnections < 0) throw new ArgumentOutOfRangeException(nameof(MaxConnections), MaxConnections, "max connections must not be negative");
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "batch size must be positive");
     }
 }

@@ -23,6 +23,8 @@ internal static class Program
           --buffer-size SIZE     pool chunk and read size (default 16KiB)
           --max-pending SIZE     per-connection output high-water mark; reading pauses above it (default 1MiB)
           --shutdown-timeout DUR how long SIGINT/SIGTERM waits for queued output (default 5s)
+          --idle-timeout DUR     close a connection silent for this long (default: off)
+          --max-connections N    accept and close connections beyond N open (default: no limit)
           --stats                print per-loop counters to stderr once a second and on exit
 
         sizes: 65536, 64KiB, 1MiB.  durations: 500ms, 2s, 1m.

@@ -8,7 +8,7 @@ namespace Reactor.Cli;
 /// <summary><c>reactor echo|upper</c>: serve a handler on a loop group until SIGINT or SIGTERM.</summary>
 internal static class ServeCommand
 {
-    private static readonly HashSet<string> Valued = ["port", "bind", "threads", "backlog", "buffer-size", "max-pending", "shutdown-timeout"];
+    private static readonly HashSet<string> Valued = ["port", "bind", "threads", "backlog", "buffer-size", "max-pending", "shutdown-timeout", "idle-timeout", "max-connections"];
     private static readonly HashSet<string> Switches = ["pin", "stats"];
 
     public static int Run(ReadOnlySpan<string> args, string name, IConnectionHandler handler)
@@ -23,6 +23,8 @@ internal static class ServeCommand
             Backlog = flags.Int("backlog", 4096, 1, 1 << 20),
             BufferSize = (int)flags.Size("buffer-size", 16 * 1024, 1024, 16 << 20),
             ShutdownTimeout = flags.Duration("shutdown-timeout", TimeSpan.FromSeconds(5)),
+            IdleTimeout = flags.Duration("idle-timeout", TimeSpan.Zero),
+            MaxConnections = flags.Int("max-connections", 0, 0, int.MaxValue),
         };
         options.MaxPendingBytes = (int)flags.Size("max-pending", 1 << 20, options.BufferSize, int.MaxValue);
         bool stats = flags.Switch("stats");

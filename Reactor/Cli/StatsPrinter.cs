@@ -6,6 +6,8 @@ namespace Reactor.Cli;
 /// <summary>Writes one line of counters per loop to stderr, for <c>--stats</c>.</summary>
 internal static class StatsPrinter
 {
+    // Pool counts are read from this thread without synchronization: each is one int, good enough
+    // for a once-a-second view, never used for decisions.
     public static void Print(LoopGroup group)
     {
         var line = new StringBuilder();
@@ -13,7 +15,7 @@ internal static class StatsPrinter
         {
             LoopStats s = loop.Stats;
             line.Clear();
-            line.Append($"loop {loop.Id}: open {s.Open} accepted {s.Accepted} rejected {s.Rejected} accept-errors {s.AcceptErrors} in {s.BytesReceived} out {s.BytesSent} lost {s.BytesLost} closed");
+            line.Append($"loop {loop.Id}: open {s.Open} accepted {s.Accepted} rejected {s.Rejected} accept-errors {s.AcceptErrors} in {s.BytesReceived} out {s.BytesSent} lost {s.BytesLost} chunks {loop.Buffers.RentedChunks}/{loop.Buffers.TotalChunks} closed");
             foreach (CloseReason reason in Enum.GetValues<CloseReason>())
             {
                 line.Append($" {reason}={s.Closed(reason)}");

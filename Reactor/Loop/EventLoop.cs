@@ -56,7 +56,10 @@ public sealed unsafe partial class EventLoop : IDisposable
     /// <summary>The poller's name, e.g. "epoll".</summary>
     public string BackendName => Poller.Name;
 
-    /// <summary>Loop time in milliseconds from a coarse monotonic clock, read once per iteration.</summary>
+    /// <summary>The loop's timers. Loop thread only; see <see cref="Schedule"/>.</summary>
+    public TimerHeap Timers { get; } = new();
+
+    /// <summary>Loop time in milliseconds from a coarse monotonic clock, read before and after each wait.</summary>
     public long NowMilliseconds { get; private set; }
 
     /// <summary>True when called on this loop's thread.</summary>
@@ -79,6 +82,17 @@ public sealed unsafe partial class EventLoop : IDisposable
         // Only the first post after the loop last drained pays for the eventfd write.
         if (Interlocked.Exchange(ref _wakePending, 1) == 0) Poller.Wake();
     }
+
+    /// <summary>
+    /// Runs <paramref name="callback"/>(<paramref name="state"/>) on the loop thread after
+    /// <paramref name="delay"/>, measured on the loop clock (its resolution is the kernel tick,
+    /// 1-4 ms). Loop thread only. Allocates nothing when the callback is a static lambda.
+    /// </summary>
+    public TimerHandle Schedule(TimeSpan delay, Action<object?> callback, object? state) =>
+        Timers.Add(NowMilliseconds + (long)Math.Ceiling(delay.TotalMilliseconds), callback, state);
+
+    /// <summary>Cancels a timer from <see cref="Schedule"/>. Returns false when it already fired. Loop thread only.</summary>
+    public bool Cancel(TimerHandle timer) => Timers.Cancel(timer);
 
     /// <summary>Runs the loop on a new thread, pinned to <paramref name="core"/> when it is not null.</summary>
     public void Start(int? core = null)
@@ -105,7 +119,7 @@ public sealed unsafe partial class EventLoop : IDisposable
         Volatile.Write(ref _threadId, Environment.CurrentManagedThreadId);
         try
         {
-            while (Volatile.Read(ref _stopRequested) == 0) RunOnce(-1);
+            while (Volatile.Read(ref _stopRequested) == 0) RunOnce(long.MaxValue);
             Drain();
         }
         finally
@@ -123,9 +137,18 @@ public sealed unsafe partial class EventLoop : IDisposable
     /// <summary>Waits for the loop thread to finish. Returns false on timeout.</summary>
     public bool Join(TimeSpan timeout) => _exited.Wait(timeout);
 
-    /// <summary>Waits once for events (up to <paramref name="timeoutMs"/>) and dispatches them.</summary>
-    private void RunOnce(int timeoutMs)
+    /// <summary>
+    /// Waits once for events, until loop time <paramref name="deadline"/> at the latest (or the next
+    /// timer, if sooner), dispatches them, then fires the timers that are due.
+    /// </summary>
+    private void RunOnce(long deadline)
     {
+        // Handlers and posted work of the last iteration may have run for a while: read the clock
+        // again so the wait ends when the next timer is due, not that long after it (a vDSO read
+        // of the coarse clock costs nanoseconds next to epoll_wait).
+        UpdateClock();
+        long wakeAt = Math.Min(deadline, Timers.NextDue);
+        int timeoutMs = wakeAt == long.MaxValue ? -1 : (int)Math.Clamp(wakeAt - NowMilliseconds, 0, int.MaxValue);
         int n = Poller.Wait(_ready, timeoutMs);
         UpdateClock();
         bool woken = false;
@@ -141,6 +164,7 @@ public sealed unsafe partial class EventLoop : IDisposable
             Slots.Get(token)?.OnReady(_ready[i].Readiness);
         }
         if (woken) RunPosted();
+        Timers.RunDue(NowMilliseconds);
     }
 
     private void RunPosted()
@@ -166,10 +190,7 @@ public sealed unsafe partial class EventLoop : IDisposable
     {
         foreach (Registration r in Slots.Snapshot()) r.OnLoopStopping();
         long deadline = NowMilliseconds + (long)Options.ShutdownTimeout.TotalMilliseconds;
-        while (Slots.Count > 0 && NowMilliseconds < deadline)
-        {
-            RunOnce((int)Math.Min(int.MaxValue, Math.Max(1, deadline - NowMilliseconds)));
-        }
+        while (Slots.Count > 0 && NowMilliseconds < deadline) RunOnce(deadline);
         foreach (Registration r in Slots.Snapshot()) ((Connection)r).Abort(CloseReason.Shutdown);
         RunPosted();
     }

@@ -36,6 +36,7 @@ public sealed class LoopGroup : IDisposable
     {
         if (_started) throw new InvalidOperationException("the group is already serving");
         var listeners = new List<Listener>(_loops.Length);
+        ConnectionLimit? limit = _options.MaxConnections > 0 ? new ConnectionLimit(_options.MaxConnections) : null;
         try
         {
             int port = _options.Port;
@@ -43,7 +44,7 @@ public sealed class LoopGroup : IDisposable
             foreach (EventLoop loop in _loops)
             {
                 int fd = SocketOps.Listen(_options.BindAddress, port, _options.Backlog);
-                var listener = new Listener(loop, fd, handler);
+                var listener = new Listener(loop, fd, handler, limit);
                 listeners.Add(listener);
                 listener.Register();
                 // With port 0 the first bind picks the port; the other loops join it.

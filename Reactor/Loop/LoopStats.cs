@@ -23,7 +23,10 @@ public sealed class LoopStats
     /// <summary>Connections accepted and handed to the handler.</summary>
     public long Accepted => Volatile.Read(ref accepted);
 
-    /// <summary>Connections accepted and closed at once because a limit was reached.</summary>
+    /// <summary>
+    /// Connections accepted and closed at once, never seen by the handler: beyond
+    /// <see cref="ReactorOptions.MaxConnections"/>, or shed while the process was out of fds.
+    /// </summary>
     public long Rejected => Volatile.Read(ref rejected);
 
     /// <summary>accept(2) failures other than EAGAIN (EMFILE, ENFILE, ENOBUFS...).</summary>

@@ -23,6 +23,7 @@ public sealed unsafe partial class Connection
             if (n > 0)
             {
                 _loop.Stats.bytesReceived += n;
+                _lastActivity = _loop.NowMilliseconds;
                 if (!Deliver(start, _inputLength + (int)n)) return;
                 if (n < room || (_interest & Backends.Interest.Read) == 0) return;
                 continue;

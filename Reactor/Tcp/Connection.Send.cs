@@ -75,6 +75,7 @@ public sealed unsafe partial class Connection
                 return;
             }
             _loop.Stats.bytesSent += n;
+            _lastActivity = _loop.NowMilliseconds;
             _output.Consume(n, _loop.Buffers);
             if (n < offered) break;
         }

@@ -15,18 +15,22 @@ public sealed unsafe partial class Connection : Registration
 {
     private readonly EventLoop _loop;
     private readonly IConnectionHandler _handler;
+    private readonly ConnectionLimit? _limit;   // released at close; null when unlimited
     private int _fd;
     private Interest _interest;
     private bool _inCallback;
     private bool _closeDeferred;          // a close was asked for inside a callback
     private bool _closeWhenFlushed;       // close with _closeReason once output drains
     private CloseReason _closeReason;
+    private TimerHandle _idleTimer;
+    private long _lastActivity;           // loop time of the last byte received or delivered
 
-    internal Connection(EventLoop loop, int fd, IConnectionHandler handler)
+    internal Connection(EventLoop loop, int fd, IConnectionHandler handler, ConnectionLimit? limit)
     {
         _loop = loop;
         _fd = fd;
         _handler = handler;
+        _limit = limit;
     }
 
     /// <summary>The loop that owns this connection.</summary>
@@ -61,9 +65,15 @@ public sealed unsafe partial class Connection : Registration
             _loop.Slots.Remove(Token);
             Sys.Close(_fd);
             _fd = -1;
+            _limit?.Release();
             return false;
         }
         _loop.Stats.accepted++;
+        if (_loop.Options.IdleTimeout > TimeSpan.Zero)
+        {
+            _lastActivity = _loop.NowMilliseconds;
+            _idleTimer = _loop.Schedule(_loop.Options.IdleTimeout, IdleTimerFired, this);
+        }
         _inCallback = true;
         try
         {
@@ -143,6 +153,8 @@ public sealed unsafe partial class Connection : Registration
         Sys.Close(_fd);
         _fd = -1;
         _loop.Slots.Remove(Token);
+        _loop.Cancel(_idleTimer);
+        _limit?.Release();
         ReleaseInput();
         _loop.Stats.CountClose(reason);
         _loop.Stats.bytesLost += _output.Length;
@@ -155,6 +167,26 @@ public sealed unsafe partial class Connection : Registration
             // The connection is gone either way; a throwing OnClose must not take the loop with it.
         }
         _output.Clear(_loop.Buffers);
+    }
+
+    private static readonly Action<object?> IdleTimerFired = static state => ((Connection)state!).OnIdleTimer();
+
+    /// <summary>
+    /// The idle timer is not moved on every read (that would put a heap update on the hot path):
+    /// reads and writes only stamp <see cref="_lastActivity"/>, and when the timer fires it either
+    /// closes the connection or re-arms itself for the time that is left.
+    /// </summary>
+    private void OnIdleTimer()
+    {
+        if (_fd < 0) return;
+        long idleMs = (long)_loop.Options.IdleTimeout.TotalMilliseconds;
+        long due = _lastActivity + idleMs;
+        if (due <= _loop.NowMilliseconds)
+        {
+            CloseNow(CloseReason.Timeout);
+            return;
+        }
+        _idleTimer = _loop.Timers.Add(due, IdleTimerFired, this);
     }
 
     /// <summary>Registers for what the connection needs now: read unless paused or half-closed, write while output is queued.</summary>

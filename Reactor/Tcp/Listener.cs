@@ -16,14 +16,16 @@ internal sealed unsafe class Listener : Registration
 
     private readonly EventLoop _loop;
     private readonly IConnectionHandler _handler;
+    private readonly ConnectionLimit? _limit;
     private int _fd;
     private int _spareFd;
 
-    public Listener(EventLoop loop, int fd, IConnectionHandler handler)
+    public Listener(EventLoop loop, int fd, IConnectionHandler handler, ConnectionLimit? limit)
     {
         _loop = loop;
         _fd = fd;
         _handler = handler;
+        _limit = limit;
         _spareFd = OpenSpare();
     }
 
@@ -66,12 +68,19 @@ internal sealed unsafe class Listener : Registration
 
     private void Adopt(int fd)
     {
+        if (_limit is not null && !_limit.TryAcquire())
+        {
+            // Beyond --max-connections: accept and close, so the client learns at once.
+            Sys.Close(fd);
+            _loop.Stats.rejected++;
+            return;
+        }
         if (_loop.Options.NoDelay)
         {
             int one = 1;
             setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(int));
         }
-        new Connection(_loop, fd, _handler).Open();
+        new Connection(_loop, fd, _handler, _limit).Open();
     }
 
     /// <summary>
