@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -12,52 +11,29 @@ namespace Reactor.Tests.EndToEnd;
 /// <summary>Runs the published native executable as a user would and talks to it over TCP.</summary>
 public class NativeBinaryTests
 {
-    private static async Task<Socket> ConnectAsync(int port, IPAddress? address = null)
-    {
-        var s = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        await s.ConnectAsync(new IPEndPoint(address ?? IPAddress.Loopback, port));
-        return s;
-    }
-
-    private static void Terminate(Process p)
-    {
-        // SIGTERM: the server drains and exits 0.
-        Assert.Equal(0, Libc_kill(p.Id, 15));
-        Assert.True(p.WaitForExit(10_000), "reactor did not exit within 10 s of SIGTERM");
-        Assert.Equal(0, p.ExitCode);
-    }
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
-    private static extern int Libc_kill(int pid, int sig);
-
     [Fact]
     public async Task Echo_NativeBinary_EchoesAndExitsZeroOnSigterm()
     {
-        var (p, port) = NativeBinary.StartServer("echo", "--threads", "2");
-        using (p)
-        {
-            var data = RandomNumberGenerator.GetBytes(4 << 20);
-            var sockets = new Socket[20];
-            for (int i = 0; i < sockets.Length; i++) sockets[i] = await ConnectAsync(port);
-            var echoes = await Task.WhenAll(Array.ConvertAll(sockets, s => s.EchoAsync(data))).WaitAsync(TimeSpan.FromSeconds(60));
-            foreach (byte[] e in echoes) Assert.True(data.AsSpan().SequenceEqual(e));
-            foreach (Socket s in sockets) s.Dispose();
-            Terminate(p);
-        }
+        using var server = new NativeServer(["echo", "--threads", "2"]);
+        var data = RandomNumberGenerator.GetBytes(4 << 20);
+        var sockets = new Socket[20];
+        for (int i = 0; i < sockets.Length; i++) sockets[i] = await server.ConnectAsync();
+        var echoes = await Task.WhenAll(Array.ConvertAll(sockets, s => s.EchoAsync(data))).WaitAsync(TimeSpan.FromSeconds(60));
+        foreach (byte[] e in echoes) Assert.True(data.AsSpan().SequenceEqual(e));
+        foreach (Socket s in sockets) s.Dispose();
+        Assert.Equal(0, server.Terminate());
     }
 
     [Fact]
     public async Task Upper_NativeBinaryIPv6_UpperCases()
     {
-        var (p, port) = NativeBinary.StartServer("upper", "--bind", "::1", "--threads", "1");
-        using (p)
+        using var server = new NativeServer(["upper", "--bind", "::1", "--threads", "1"]);
+        using (var s = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp))
         {
-            using (Socket s = await ConnectAsync(port, IPAddress.IPv6Loopback))
-            {
-                Assert.Equal("ABC-123-XYZ"u8.ToArray(), await s.EchoAsync("abc-123-xyz"u8.ToArray()));
-            }
-            Terminate(p);
+            await s.ConnectAsync(new IPEndPoint(IPAddress.IPv6Loopback, server.Port));
+            Assert.Equal("ABC-123-XYZ"u8.ToArray(), await s.EchoAsync("abc-123-xyz"u8.ToArray()));
         }
+        Assert.Equal(0, server.Terminate());
     }
 
     [Fact]

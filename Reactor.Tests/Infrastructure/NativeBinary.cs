@@ -1,7 +1,6 @@
 using System;
 using System.Diagnostics;
 using System.IO;
-using System.Text.RegularExpressions;
 using Xunit;
 
 namespace Reactor.Tests.Infrastructure;
@@ -10,7 +9,7 @@ namespace Reactor.Tests.Infrastructure;
 /// The published NativeAOT <c>reactor</c> executable (artifacts/bin/reactor, made by ./build.sh).
 /// Its absence is a failure, not a skip: the native binary is the product.
 /// </summary>
-public static partial class NativeBinary
+public static class NativeBinary
 {
     public static string RepoRoot
     {
@@ -42,7 +41,7 @@ public static partial class NativeBinary
         return (p.ExitCode, stdout, stderr);
     }
 
-    public static Process Start(params string[] args)
+    private static Process Start(string[] args)
     {
         var info = new ProcessStartInfo(Path_)
         {
@@ -53,18 +52,4 @@ public static partial class NativeBinary
         foreach (string a in args) info.ArgumentList.Add(a);
         return Process.Start(info)!;
     }
-
-    /// <summary>Starts a server verb on port 0 and returns the process and the port it printed.</summary>
-    public static (Process Process, int Port) StartServer(params string[] args)
-    {
-        Process p = Start([.. args, "--port", "0"]);
-        string? line = p.StandardOutput.ReadLine();
-        if (line is null) Assert.Fail("reactor exited before listening: " + p.StandardError.ReadToEnd());
-        Match m = ListeningLine().Match(line);
-        Assert.True(m.Success, "unexpected first line: " + line);
-        return (p, int.Parse(m.Groups[1].Value));
-    }
-
-    [GeneratedRegex(@"listening on .*:(\d+) \(")]
-    private static partial Regex ListeningLine();
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using System.Net;
 using System.Runtime.InteropServices;
 
@@ -27,7 +28,7 @@ internal static class ServeCommand
             MaxConnections = flags.Int("max-connections", 0, 0, int.MaxValue),
         };
         options.MaxPendingBytes = (int)flags.Size("max-pending", 1 << 20, options.BufferSize, int.MaxValue);
-        bool stats = flags.Switch("stats");
+        TextWriter? stats = flags.Switch("stats") ? Console.Error : null;
 
         Program.RaiseFileLimit();
         using var group = new LoopGroup(options);
@@ -45,9 +46,9 @@ internal static class ServeCommand
 
         while (!group.Join(TimeSpan.FromSeconds(1)))
         {
-            if (stats) StatsPrinter.Print(group);
+            if (stats is not null) StatsPrinter.Print(group, stats);
         }
-        if (stats) StatsPrinter.Print(group);
+        if (stats is not null) StatsPrinter.Print(group, stats);
         return 0;
     }
 }

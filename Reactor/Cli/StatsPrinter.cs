@@ -1,14 +1,18 @@
 using System;
+using System.IO;
 using System.Text;
 
 namespace Reactor.Cli;
 
-/// <summary>Writes one line of counters per loop to stderr, for <c>--stats</c>.</summary>
+/// <summary>
+/// Writes one line of counters per loop, for <c>--stats</c>. The writer is taken at start-up:
+/// .NET opens (dups) the console stream on first use, which fails once the process is out of fds.
+/// </summary>
 internal static class StatsPrinter
 {
     // Pool counts are read from this thread without synchronization: each is one int, good enough
     // for a once-a-second view, never used for decisions.
-    public static void Print(LoopGroup group)
+    public static void Print(LoopGroup group, TextWriter output)
     {
         var line = new StringBuilder();
         foreach (EventLoop loop in group.Loops)
@@ -20,7 +24,7 @@ internal static class StatsPrinter
             {
                 line.Append($" {reason}={s.Closed(reason)}");
             }
-            Console.Error.WriteLine(line.ToString());
+            output.WriteLine(line.ToString());
         }
     }
 }

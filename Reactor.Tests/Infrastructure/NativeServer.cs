@@ -1,0 +1,157 @@
+using System;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
+using System.Threading.Tasks;
+using Xunit;
+
+namespace Reactor.Tests.Infrastructure;
+
+/// <summary>
+/// The published native server running in its own process, watched through /proc: RSS, CPU
+/// time, open fds, and the lines it prints on stderr (for <c>--stats</c>).
+/// </summary>
+public sealed partial class NativeServer : IDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _stderr = new();
+    private readonly Task _stderrPump;
+
+    /// <param name="args">Verb and flags; <c>--port 0</c> is added.</param>
+    /// <param name="fileLimit">When set, the server runs under <c>ulimit -n</c> of this value.</param>
+    public NativeServer(string[] args, int? fileLimit = null)
+    {
+        ProcessStartInfo info;
+        if (fileLimit is int limit)
+        {
+            // The shell sets the hard limit too, so the server cannot raise it back.
+            info = new ProcessStartInfo("/bin/sh");
+            info.ArgumentList.Add("-c");
+            info.ArgumentList.Add($"ulimit -n {limit} && exec \"$0\" \"$@\"");
+            info.ArgumentList.Add(NativeBinary.Path_);
+        }
+        else
+        {
+            info = new ProcessStartInfo(NativeBinary.Path_);
+        }
+        foreach (string a in args) info.ArgumentList.Add(a);
+        info.ArgumentList.Add("--port");
+        info.ArgumentList.Add("0");
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.UseShellExecute = false;
+        _process = Process.Start(info)!;
+        _stderrPump = Task.Run(() =>
+        {
+            string? line;
+            while ((line = _process.StandardError.ReadLine()) is not null) _stderr.Enqueue(line);
+        });
+        string? first = _process.StandardOutput.ReadLine();
+        if (first is null)
+        {
+            _stderrPump.Wait(5000);
+            Assert.Fail("reactor exited before listening: " + string.Join("\n", _stderr));
+        }
+        Match m = ListeningLine().Match(first);
+        Assert.True(m.Success, "unexpected first line: " + first);
+        Port = int.Parse(m.Groups[1].Value);
+    }
+
+    public int Port { get; }
+    public int Pid => _process.Id;
+
+    public async Task<Socket> ConnectAsync()
+    {
+        var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await s.ConnectAsync(new IPEndPoint(IPAddress.Loopback, Port));
+        return s;
+    }
+
+    /// <summary>Resident set size in KiB (VmRSS).</summary>
+    public long RssKiB() => StatusField("VmRSS");
+
+    /// <summary>Peak resident set size in KiB (VmHWM).</summary>
+    public long PeakRssKiB() => StatusField("VmHWM");
+
+    /// <summary>User plus system CPU time of the whole process, in seconds.</summary>
+    public double CpuSeconds()
+    {
+        string stat = File.ReadAllText($"/proc/{Pid}/stat");
+        string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        // After the command name: field 3 is the state, so utime (14) and stime (15) are at 11 and 12.
+        return (long.Parse(fields[11]) + long.Parse(fields[12])) / (double)sysconf(_SC_CLK_TCK);
+    }
+
+    public int OpenFds() => Directory.GetFiles($"/proc/{Pid}/fd").Length;
+
+    /// <summary>Stderr lines so far.</summary>
+    public string[] StderrLines => _stderr.ToArray();
+
+    /// <summary>The pool chunks in use from the newest <c>--stats</c> line of loop 0.</summary>
+    public int? LastChunksInUse()
+    {
+        string? line = _stderr.LastOrDefault(l => l.StartsWith("loop 0:"));
+        if (line is null) return null;
+        Match m = ChunksField().Match(line);
+        return m.Success ? int.Parse(m.Groups[1].Value) : null;
+    }
+
+    /// <summary>Sends SIGTERM.</summary>
+    public void SendSigterm()
+    {
+        Assert.False(_process.HasExited, "reactor died before SIGTERM: " + string.Join("\n", _stderr.TakeLast(5)));
+        Assert.Equal(0, kill(Pid, 15));
+    }
+
+    /// <summary>Waits for the exit and returns the exit code; fails after <paramref name="seconds"/>.</summary>
+    public int WaitForExit(double seconds = 10)
+    {
+        Assert.True(_process.WaitForExit(TimeSpan.FromSeconds(seconds)), $"reactor did not exit within {seconds} s of SIGTERM");
+        _stderrPump.Wait(5000);
+        return _process.ExitCode;
+    }
+
+    /// <summary>Sends SIGTERM and returns the exit code; fails if the process takes over <paramref name="seconds"/>.</summary>
+    public int Terminate(double seconds = 10)
+    {
+        SendSigterm();
+        return WaitForExit(seconds);
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    public void Dispose()
+    {
+        if (!_process.HasExited) _process.Kill();
+        _process.WaitForExit();
+        _process.Dispose();
+    }
+
+    private long StatusField(string name)
+    {
+        foreach (string line in File.ReadLines($"/proc/{Pid}/status"))
+        {
+            if (line.StartsWith(name + ":")) return long.Parse(line[(name.Length + 1)..].Trim().Split(' ')[0]);
+        }
+        throw new InvalidOperationException($"{name} missing from /proc/{Pid}/status");
+    }
+
+    private const int _SC_CLK_TCK = 2;
+
+    [DllImport("libc")]
+    private static extern long sysconf(int name);
+
+    [DllImport("libc")]
+    private static extern int kill(int pid, int sig);
+
+    [GeneratedRegex(@"listening on .*:(\d+) \(")]
+    private static partial Regex ListeningLine();
+
+    [GeneratedRegex(@" chunks (\d+)/")]
+    private static partial Regex ChunksField();
+}
