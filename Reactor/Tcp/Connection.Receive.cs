@@ -25,7 +25,7 @@ public sealed unsafe partial class Connection
                 _loop.Stats.bytesReceived += n;
                 _lastActivity = _loop.NowMilliseconds;
                 if (!Deliver(start, _inputLength + (int)n)) return;
-                if (n < room || (_interest & Backends.Interest.Read) == 0) return;
+                if (n < room || _closeWhenFlushed || (_interest & Backends.Interest.Read) == 0) return;
                 continue;
             }
             if (n == 0)

@@ -82,7 +82,7 @@ public sealed unsafe partial class Connection
         if (_readPaused && _output.Length <= _loop.Options.MaxPendingBytes / 2) _readPaused = false;
         if (_output.IsEmpty && _closeWhenFlushed)
         {
-            RequestClose(_closeReason);
+            FinishGracefulClose();
             return;
         }
         UpdateInterest();

@@ -19,11 +19,6 @@ public sealed unsafe partial class Connection : Registration
     private int _fd;
     private Interest _interest;
     private bool _inCallback;
-    private bool _closeDeferred;          // a close was asked for inside a callback
-    private bool _closeWhenFlushed;       // close with _closeReason once output drains
-    private CloseReason _closeReason;
-    private TimerHandle _idleTimer;
-    private long _lastActivity;           // loop time of the last byte received or delivered
 
     internal Connection(EventLoop loop, int fd, IConnectionHandler handler, ConnectionLimit? limit)
     {
@@ -69,11 +64,7 @@ public sealed unsafe partial class Connection : Registration
             return false;
         }
         _loop.Stats.accepted++;
-        if (_loop.Options.IdleTimeout > TimeSpan.Zero)
-        {
-            _lastActivity = _loop.NowMilliseconds;
-            _idleTimer = _loop.Schedule(_loop.Options.IdleTimeout, IdleTimerFired, this);
-        }
+        StartIdleTimer();
         _inCallback = true;
         try
         {
@@ -91,22 +82,15 @@ public sealed unsafe partial class Connection : Registration
         return true;
     }
 
-    /// <summary>
-    /// Closes gracefully: stops reading, delivers what is queued, then closes with
-    /// <see cref="CloseReason.Local"/>. Further sends return false.
-    /// </summary>
-    public void Close() => CloseAfterFlush(CloseReason.Local);
-
-    /// <summary>Closes at once; queued output is dropped and counted as lost.</summary>
-    public void Abort() => Abort(CloseReason.Local);
-
-    /// <summary>Closes at once with <paramref name="reason"/>.</summary>
-    public void Abort(CloseReason reason) => RequestClose(reason);
-
     internal override void OnReady(Readiness readiness)
     {
         if ((readiness & (Readiness.Readable | Readiness.Hangup | Readiness.Error)) != 0)
         {
+            if (_lingering)
+            {
+                DiscardInput();
+                return;
+            }
             if ((_interest & Interest.Read) != 0)
             {
                 Receive();
@@ -121,79 +105,11 @@ public sealed unsafe partial class Connection : Registration
         if ((readiness & Readiness.Writable) != 0 && !_output.IsEmpty) Flush();
     }
 
-    internal override void OnLoopStopping() => CloseAfterFlush(CloseReason.Shutdown);
-
-    private void CloseAfterFlush(CloseReason reason)
-    {
-        if (_fd < 0 || _closeWhenFlushed) return;
-        _closeWhenFlushed = true;
-        _closeReason = reason;
-        ReleaseInput();
-        if (_output.IsEmpty) RequestClose(reason);
-        else UpdateInterest();
-    }
-
-    /// <summary>Closes now, or right after the running callback returns.</summary>
-    private void RequestClose(CloseReason reason)
-    {
-        if (_fd < 0) return;
-        if (_inCallback)
-        {
-            if (!_closeDeferred) _closeReason = reason;
-            _closeDeferred = true;
-            return;
-        }
-        CloseNow(reason);
-    }
-
-    private void CloseNow(CloseReason reason)
-    {
-        if (_fd < 0) return;
-        _loop.Poller.Remove(_fd);
-        Sys.Close(_fd);
-        _fd = -1;
-        _loop.Slots.Remove(Token);
-        _loop.Cancel(_idleTimer);
-        _limit?.Release();
-        ReleaseInput();
-        _loop.Stats.CountClose(reason);
-        _loop.Stats.bytesLost += _output.Length;
-        try
-        {
-            _handler.OnClose(this, reason);
-        }
-        catch (Exception)
-        {
-            // The connection is gone either way; a throwing OnClose must not take the loop with it.
-        }
-        _output.Clear(_loop.Buffers);
-    }
-
-    private static readonly Action<object?> IdleTimerFired = static state => ((Connection)state!).OnIdleTimer();
-
-    /// <summary>
-    /// The idle timer is not moved on every read (that would put a heap update on the hot path):
-    /// reads and writes only stamp <see cref="_lastActivity"/>, and when the timer fires it either
-    /// closes the connection or re-arms itself for the time that is left.
-    /// </summary>
-    private void OnIdleTimer()
-    {
-        if (_fd < 0) return;
-        long idleMs = (long)_loop.Options.IdleTimeout.TotalMilliseconds;
-        long due = _lastActivity + idleMs;
-        if (due <= _loop.NowMilliseconds)
-        {
-            CloseNow(CloseReason.Timeout);
-            return;
-        }
-        _idleTimer = _loop.Timers.Add(due, IdleTimerFired, this);
-    }
-
     /// <summary>Registers for what the connection needs now: read unless paused or half-closed, write while output is queued.</summary>
     private void UpdateInterest()
     {
         if (_fd < 0) return;
-        Interest want = _readPaused || _closeWhenFlushed ? Interest.None : Interest.Read;
+        Interest want = _lingering || !(_readPaused || _closeWhenFlushed) ? Interest.Read : Interest.None;
         if (!_output.IsEmpty) want |= Interest.Write;
         if (want == _interest) return;
         _interest = want;
