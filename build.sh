@@ -6,14 +6,58 @@ cd "$(dirname "$0")"
 ARTIFACTS="$PWD/artifacts"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-# Builds the solution and publishes the NativeAOT executable into artifacts/bin.
+# Builds the solution, publishes the NativeAOT executable into artifacts/bin and the static
+# library with its header and link flags into artifacts/lib and artifacts/include, and builds
+# the C programs that use it.
 build() {
     dotnet build Reactor.sln -c Release -nologo -v q
     dotnet publish Reactor/Reactor.csproj -c Release -nologo -v q -p:PublishAot=true -o "$ARTIFACTS/bin"
     rm -f "$ARTIFACTS/bin/reactor.xml"
-    local size
-    size=$(stat -c %s "$ARTIFACTS/bin/reactor")
-    awk -v s="$size" 'BEGIN { printf "artifacts/bin/reactor: %d bytes (%.2f MB)\n", s, s / 1e6 }'
+    print_size "$ARTIFACTS/bin/reactor"
+    publish_static_lib
+    build_c
+}
+
+print_size() {
+    awk -v s="$(stat -c %s "$1")" -v f="${1#"$PWD"/}" 'BEGIN { printf "%s: %d bytes (%.2f MB)\n", f, s, s / 1e6 }'
+}
+
+# libreactor.a is Reactor as NativeLib=Static; a C program also links the NativeAOT runtime
+# objects from the ILCompiler package, listed in reactor.ldflags (see DESIGN).
+publish_static_lib() {
+    local lib="$ARTIFACTS/lib" staging="$ARTIFACTS/obj/static"
+    # Its own intermediate folder, so the executable and the library never share stale objects.
+    dotnet publish Reactor/Reactor.csproj -c Release -nologo -v q -p:PublishAot=true -p:NativeLib=Static \
+        -p:OutputType=Library -p:IntermediateOutputPath=obj/Release/static/ -o "$staging"
+    mkdir -p "$lib" "$ARTIFACTS/include"
+    cp "$staging/reactor.a" "$lib/libreactor.a"
+    cp Reactor/Native/reactor.h "$ARTIFACTS/include/"
+
+    local assets=Reactor/obj/project.assets.json packages version ilc
+    packages=$(grep -A1 '"packageFolders"' "$assets" | tail -1 | cut -d'"' -f2)
+    version=$(grep -o '"runtime.linux-x64.Microsoft.DotNet.ILCompiler/[^"]*"' "$assets" | head -1 | cut -d/ -f2 | tr -d '"')
+    ilc="${packages%/}/runtime.linux-x64.microsoft.dotnet.ilcompiler/$version"
+    [ -d "$ilc/sdk" ] || { echo "build.sh: ILCompiler package not found at $ilc" >&2; return 1; }
+    local runtime=(sdk/libbootstrapperdll.o sdk/libRuntime.WorkstationGC.a sdk/libRuntime.VxsortEnabled.a
+        sdk/libeventpipe-disabled.a sdk/libstandalonegc-disabled.a sdk/libstdc++compat.a framework/libSystem.Native.a)
+    local flags=("-I$ARTIFACTS/include" "$lib/libbootstrapperdll.o" "$lib/libreactor.a") f
+    for f in "${runtime[@]}"; do
+        cp "$ilc/$f" "$lib/"
+        [ "$f" = sdk/libbootstrapperdll.o ] || flags+=("$lib/$(basename "$f")")
+    done
+    echo "${flags[*]} -lstdc++ -lpthread -ldl -lm -lrt -lz" > "$lib/reactor.ldflags"
+    print_size "$lib/libreactor.a"
+}
+
+# The C example and the C ABI test, compiled exactly as the README tells a user to.
+build_c() {
+    local ldflags
+    ldflags=$(cat "$ARTIFACTS/lib/reactor.ldflags")
+    # shellcheck disable=SC2086 # the flags are a word list
+    gcc -O2 -Wall -Wextra -Werror examples/c/echo_server.c $ldflags -o "$ARTIFACTS/bin/echo_server"
+    # shellcheck disable=SC2086
+    gcc -O2 -Wall -Wextra -Werror Reactor.Tests/EndToEnd/c/c_api_test.c $ldflags -o "$ARTIFACTS/bin/c_api_test"
+    print_size "$ARTIFACTS/bin/echo_server"
 }
 
 # Runs every suite (unit, integration, native end-to-end) and ends with "N passed, N failed".

@@ -21,29 +21,36 @@ public static class NativeBinary
         }
     }
 
-    public static string Path_
+    public static string Path_ => Artifact("reactor");
+
+    /// <summary>A program ./build.sh puts in artifacts/bin (reactor, the C example, the C ABI test).</summary>
+    public static string Artifact(string name)
     {
-        get
+        string path = Path.Combine(RepoRoot, "artifacts", "bin", name);
+        Assert.True(File.Exists(path), $"{path} is missing: run ./build.sh (it publishes the native programs) before the tests");
+        return path;
+    }
+
+    /// <summary>Runs reactor to completion and returns exit code, stdout and stderr.</summary>
+    public static (int ExitCode, string Stdout, string Stderr) Run(params string[] args) => RunProgram(Path_, args);
+
+    /// <summary>Runs <paramref name="path"/> to completion (at most <paramref name="timeoutMs"/>) and returns exit code, stdout and stderr.</summary>
+    public static (int ExitCode, string Stdout, string Stderr) RunProgram(string path, string[] args, int timeoutMs = 10_000)
+    {
+        using Process p = Start(path, args);
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(timeoutMs))
         {
-            string path = Path.Combine(RepoRoot, "artifacts", "bin", "reactor");
-            Assert.True(File.Exists(path), $"{path} is missing: run ./build.sh (it publishes the native binary) before the tests");
-            return path;
+            p.Kill(entireProcessTree: true);
+            Assert.Fail($"{Path.GetFileName(path)} did not exit within {timeoutMs} ms");
         }
+        return (p.ExitCode, stdout.Result, stderr.Result);
     }
 
-    /// <summary>Runs the binary to completion and returns exit code, stdout and stderr.</summary>
-    public static (int ExitCode, string Stdout, string Stderr) Run(params string[] args)
+    private static Process Start(string path, string[] args)
     {
-        using Process p = Start(args);
-        string stdout = p.StandardOutput.ReadToEnd();
-        string stderr = p.StandardError.ReadToEnd();
-        Assert.True(p.WaitForExit(10_000), "reactor did not exit within 10 s");
-        return (p.ExitCode, stdout, stderr);
-    }
-
-    private static Process Start(string[] args)
-    {
-        var info = new ProcessStartInfo(Path_)
+        var info = new ProcessStartInfo(path)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -24,8 +24,10 @@ public sealed partial class NativeServer : IDisposable
 
     /// <param name="args">Verb and flags; <c>--port 0</c> is added.</param>
     /// <param name="fileLimit">When set, the server runs under <c>ulimit -n</c> of this value.</param>
-    public NativeServer(string[] args, int? fileLimit = null)
+    /// <param name="executable">Another server that prints the same "listening on" line (the C example); default: reactor.</param>
+    public NativeServer(string[] args, int? fileLimit = null, string? executable = null)
     {
+        executable ??= NativeBinary.Path_;
         ProcessStartInfo info;
         if (fileLimit is int limit)
         {
@@ -33,11 +35,11 @@ public sealed partial class NativeServer : IDisposable
             info = new ProcessStartInfo("/bin/sh");
             info.ArgumentList.Add("-c");
             info.ArgumentList.Add($"ulimit -n {limit} && exec \"$0\" \"$@\"");
-            info.ArgumentList.Add(NativeBinary.Path_);
+            info.ArgumentList.Add(executable);
         }
         else
         {
-            info = new ProcessStartInfo(NativeBinary.Path_);
+            info = new ProcessStartInfo(executable);
         }
         foreach (string a in args) info.ArgumentList.Add(a);
         info.ArgumentList.Add("--port");

@@ -1,0 +1,60 @@
+using System;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Threading.Tasks;
+using Reactor.Tests.Infrastructure;
+using Xunit;
+
+namespace Reactor.Tests.EndToEnd;
+
+/// <summary>
+/// The C ABI from real C programs that ./build.sh links against artifacts/lib/libreactor.a with
+/// the flags of reactor.ldflags: the C test of every export, and the C example server.
+/// </summary>
+public class CAbiTests
+{
+    [Fact]
+    public void CApiTest_EveryExportAndErrorPath_Passes()
+    {
+        var (code, stdout, stderr) = NativeBinary.RunProgram(NativeBinary.Artifact("c_api_test"), [], timeoutMs: 60_000);
+        Assert.True(code == 0, $"c_api_test exited {code}\n{stdout}\n{stderr}");
+        Assert.Matches(@"\n\d{2,} checks, 0 failed\n", stdout);
+    }
+
+    [Fact]
+    public async Task CExample_Echo_EchoesEveryByteAndExitsZeroOnSigterm()
+    {
+        using var server = new NativeServer(["--threads", "2"], executable: NativeBinary.Artifact("echo_server"));
+        var data = RandomNumberGenerator.GetBytes(2 << 20);
+        var sockets = new Socket[16];
+        for (int i = 0; i < sockets.Length; i++) sockets[i] = await server.ConnectAsync();
+        var echoes = await Task.WhenAll(Array.ConvertAll(sockets, s => s.EchoAsync(data))).WaitAsync(TimeSpan.FromSeconds(60));
+        foreach (byte[] e in echoes) Assert.True(data.AsSpan().SequenceEqual(e));
+        foreach (Socket s in sockets) s.Dispose();
+        Assert.Equal(0, server.Terminate());
+    }
+
+    [Fact]
+    public async Task CExample_Upper_UpperCases()
+    {
+        using var server = new NativeServer(["--upper", "--threads", "1"], executable: NativeBinary.Artifact("echo_server"));
+        using (Socket s = await server.ConnectAsync())
+        {
+            Assert.Equal("HELLO, C-ABI 42!"u8.ToArray(), await s.EchoAsync("hello, c-abi 42!"u8.ToArray()));
+        }
+        Assert.Equal(0, server.Terminate());
+    }
+
+    [Fact]
+    public void CExample_PortInUse_PrintsOneLineAndExitsOne()
+    {
+        using var taken = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        taken.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        taken.Listen();
+        int port = ((IPEndPoint)taken.LocalEndPoint!).Port;
+        var (code, _, stderr) = NativeBinary.RunProgram(NativeBinary.Artifact("echo_server"), ["--port", port.ToString()]);
+        Assert.Equal(1, code);
+        Assert.Equal($"echo_server: bind 127.0.0.1:{port}: Address already in use\n", stderr);
+    }
+}

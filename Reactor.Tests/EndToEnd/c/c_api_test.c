@@ -1,0 +1,382 @@
+/*
+ * Exercises every function of reactor.h from C, success and error paths, over loopback.
+ * Prints one line per check and exits 1 if any failed. Built and run by ./build.sh test
+ * (through CAbiTests.cs) against artifacts/lib/libreactor.a.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "reactor.h"
+
+static int failures, checks;
+
+#define CHECK(cond, ...) do { \
+    checks++; \
+    if (cond) { printf("ok   "); } else { failures++; printf("FAIL "); } \
+    printf(__VA_ARGS__); printf("  [%s:%d]\n", __FILE__, __LINE__); fflush(stdout); \
+} while (0)
+
+/* Evaluates `call` once, then compares its code, naming both codes and the last error message. */
+#define CHECK_RC(call, expected, what) do { \
+    int rc_ = (call); \
+    CHECK(rc_ == (expected), "%s: got %d (%s), expected %d (%s); last error: %s", \
+        what, rc_, reactor_strerror(rc_), (expected), reactor_strerror(expected), reactor_last_error()); \
+} while (0)
+
+/* Results that callbacks store for the main thread; Unset until a callback stores one. */
+enum { Unset = 1 };
+
+/* ---- a connection-counting echo server whose clients steer it with one-byte commands ---- */
+
+struct server_state {
+    _Atomic int opened, closed, data_calls;
+    _Atomic int close_reasons[16];
+    _Atomic uint64_t last_conn;          /* handle of the latest accepted connection */
+    _Atomic uint64_t first_conn;         /* handle of the first one, kept to test staleness */
+    _Atomic int stale_send_rc;           /* reactor_send to a closed connection, from a callback */
+    _Atomic int send_after_close_rc;     /* reactor_send right after reactor_close, same callback */
+    _Atomic int wait_in_callback_rc, destroy_in_callback_rc, stop_in_callback_rc;
+    _Atomic int send_in_on_close_rc;
+    _Atomic int wrong_user;
+    reactor_server_t server;
+};
+
+static void on_open(reactor_conn_t conn, void *user)
+{
+    struct server_state *s = user;
+    uint64_t none = 0;
+    atomic_compare_exchange_strong(&s->first_conn, &none, conn);
+    atomic_store(&s->last_conn, conn);
+    atomic_fetch_add(&s->opened, 1);
+}
+
+/* Echo, except that a message starting with '!' is a command: the rest of it is ignored. */
+static size_t on_data(reactor_conn_t conn, const uint8_t *data, size_t length, void *user)
+{
+    struct server_state *s = user;
+    atomic_fetch_add(&s->data_calls, 1);
+    if (length == 0) atomic_store(&s->wrong_user, 1);
+    if (data[0] != '!') {
+        reactor_send(conn, data, length);
+        return length;
+    }
+    if (length < 2) return 0;   /* keep the '!' until its command byte arrives */
+    switch (data[1]) {
+    case 'c':   /* close, then try to send */
+        reactor_close(conn);
+        atomic_store(&s->send_after_close_rc, reactor_send(conn, "x", 1));
+        break;
+    case 's':   /* send to the first connection, closed by now */
+        atomic_store(&s->stale_send_rc, reactor_send(atomic_load(&s->first_conn), "x", 1));
+        reactor_send(conn, "S", 1);
+        break;
+    case 'w':   /* calls that must refuse to run on a loop thread */
+        atomic_store(&s->wait_in_callback_rc, reactor_server_wait(s->server, 0));
+        atomic_store(&s->destroy_in_callback_rc, reactor_server_destroy(s->server));
+        reactor_send(conn, "W", 1);
+        break;
+    case 'q':   /* stop the server from inside a callback */
+        atomic_store(&s->stop_in_callback_rc, reactor_server_stop(s->server));
+        break;
+    }
+    return 2;
+}
+
+static void on_close(reactor_conn_t conn, int reason, uint64_t unsent, void *user)
+{
+    struct server_state *s = user;
+    (void)unsent;
+    atomic_store(&s->send_in_on_close_rc, reactor_send(conn, "x", 1));
+    if (reason >= 0 && reason < 16) atomic_fetch_add(&s->close_reasons[reason], 1);
+    atomic_fetch_add(&s->closed, 1);
+}
+
+static const reactor_callbacks callbacks = { sizeof callbacks, on_open, on_data, on_close };
+
+/* ---- plain blocking client sockets ---- */
+
+static int connect_to(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    struct timeval tv = { .tv_sec = 10 };
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) { perror("connect"); exit(1); }
+    return fd;
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+    for (size_t done = 0; done < n;) {
+        ssize_t k = send(fd, (const char *)p + done, n - done, MSG_NOSIGNAL);
+        if (k <= 0) return -1;
+        done += (size_t)k;
+    }
+    return 0;
+}
+
+static ssize_t read_exact(int fd, void *p, size_t n)
+{
+    size_t done = 0;
+    while (done < n) {
+        ssize_t k = recv(fd, (char *)p + done, n - done, 0);
+        if (k <= 0) break;
+        done += (size_t)k;
+    }
+    return (ssize_t)done;
+}
+
+/* True when the peer closed: recv returns 0 (within the 10 s receive timeout). */
+static int reads_eof(int fd)
+{
+    char b;
+    return recv(fd, &b, 1, 0) == 0;
+}
+
+static void wait_for(_Atomic int *value, int at_least)
+{
+    for (int i = 0; i < 1000 && atomic_load(value) < at_least; i++) usleep(5000);
+}
+
+/* ---- echo many clients on many threads; every byte compared ---- */
+
+struct client_job { int port, id; _Atomic int *mismatches; };
+
+static void *client_thread(void *arg)
+{
+    struct client_job *job = arg;
+    enum { Size = 300000 };
+    unsigned char *out = malloc(Size), *in = malloc(Size);
+    unsigned seed = (unsigned)job->id * 2654435761u;
+    for (int i = 0; i < Size; i++) {
+        out[i] = (unsigned char)rand_r(&seed);
+        if (out[i] == '!') out[i] = '?';   /* '!' starts a command */
+    }
+    int fd = connect_to(job->port);
+    /* Write and read in 30 KB steps so neither side's buffers fill up. */
+    for (int off = 0; off < Size; off += 30000) {
+        if (write_all(fd, out + off, 30000) != 0 || read_exact(fd, in + off, 30000) != 30000) break;
+    }
+    if (memcmp(out, in, Size) != 0) atomic_fetch_add(job->mismatches, 1);
+    close(fd);
+    free(out);
+    free(in);
+    return NULL;
+}
+
+static void test_version_and_errors(void)
+{
+    CHECK(reactor_abi_version() == REACTOR_ABI_VERSION, "reactor_abi_version() == %d", REACTOR_ABI_VERSION);
+    CHECK(reactor_version() != NULL && strcmp(reactor_version(), "0.1.0") == 0, "reactor_version() is \"0.1.0\"");
+    CHECK(strcmp(reactor_strerror(REACTOR_OK), "ok") == 0, "reactor_strerror(OK)");
+    CHECK(strstr(reactor_strerror(REACTOR_EADDRINUSE), "address already in use") != NULL, "reactor_strerror(EADDRINUSE): %s", reactor_strerror(REACTOR_EADDRINUSE));
+    CHECK(strstr(reactor_strerror(REACTOR_ELIMIT), "too many servers") != NULL, "reactor_strerror(ELIMIT)");
+    CHECK(strstr(reactor_strerror(REACTOR_EINTERNAL), "internal") != NULL, "reactor_strerror(EINTERNAL)");
+    CHECK(strcmp(reactor_strerror(12345), "unknown error") == 0, "reactor_strerror(12345) is \"unknown error\"");
+    CHECK(strcmp(reactor_last_error(), "") == 0, "reactor_last_error() is empty before any failure");
+}
+
+static void test_bad_arguments(void)
+{
+    struct server_state s = { 0 };
+    reactor_server_t server = 0;
+    reactor_options options = { .size = sizeof options, .loop_count = 1 };
+    reactor_callbacks no_data = callbacks;
+    no_data.on_data = NULL;
+    reactor_callbacks short_size = callbacks;
+    short_size.size = 4;
+    reactor_options tiny = { .size = 2 };
+    reactor_options too_many_loops = { .size = sizeof too_many_loops, .loop_count = 1000 };
+
+    CHECK_RC(reactor_server_start(NULL, 0, &options, &callbacks, &s, &server), REACTOR_EINVAL, "start with a NULL address");
+    CHECK(strstr(reactor_last_error(), "NULL") != NULL, "last error names the NULL argument: %s", reactor_last_error());
+    CHECK_RC(reactor_server_start("127.0.0.1", 0, &options, NULL, &s, &server), REACTOR_EINVAL, "start with NULL callbacks");
+    CHECK_RC(reactor_server_start("127.0.0.1", 0, &options, &callbacks, &s, NULL), REACTOR_EINVAL, "start with a NULL server pointer");
+    CHECK_RC(reactor_server_start("127.0.0.1", 0, &options, &no_data, &s, &server), REACTOR_EINVAL, "start without on_data");
+    CHECK_RC(reactor_server_start("127.0.0.1", 0, &options, &short_size, &s, &server), REACTOR_EINVAL, "start with callbacks.size too small");
+    CHECK_RC(reactor_server_start("127.0.0.1", 0, &tiny, &callbacks, &s, &server), REACTOR_EINVAL, "start with options.size too small");
+    CHECK_RC(reactor_server_start("127.0.0.1", 0, &too_many_loops, &callbacks, &s, &server), REACTOR_EINVAL, "start with 1000 loops");
+    CHECK_RC(reactor_server_start("not-an-address", 0, &options, &callbacks, &s, &server), REACTOR_EINVAL, "start with a bad address");
+    CHECK(strstr(reactor_last_error(), "not-an-address") != NULL, "last error quotes the bad address: %s", reactor_last_error());
+    CHECK_RC(reactor_server_start("127.0.0.1", 70000, &options, &callbacks, &s, &server), REACTOR_EINVAL, "start with port 70000");
+    CHECK_RC(reactor_server_start("192.0.2.1", 0, &options, &callbacks, &s, &server), REACTOR_EADDRNOTAVAIL, "start on an address not on this machine");
+    CHECK(server == 0, "*server is untouched by failed starts");
+
+    CHECK_RC(reactor_server_port(0), REACTOR_EBADF, "port of handle 0");
+    CHECK_RC(reactor_server_port(-5), REACTOR_EBADF, "port of handle -5");
+    CHECK_RC(reactor_server_stop(12345), REACTOR_EBADF, "stop of a never-issued handle");
+    CHECK_RC(reactor_server_wait(12345, 0), REACTOR_EBADF, "wait of a never-issued handle");
+    CHECK_RC(reactor_server_destroy(12345), REACTOR_EBADF, "destroy of a never-issued handle");
+    CHECK_RC(reactor_send(0, "x", 1), REACTOR_ENOTCONN, "send on connection handle 0");
+    CHECK_RC(reactor_send(0xdeadbeefcafef00dull, "x", 1), REACTOR_ENOTCONN, "send on a garbage connection handle");
+    CHECK_RC(reactor_close(0xdeadbeefcafef00dull), REACTOR_ENOTCONN, "close of a garbage connection handle");
+    CHECK_RC(reactor_send(1, NULL, 5), REACTOR_EINVAL, "send of NULL data");
+}
+
+static void test_echo(void)
+{
+    struct server_state s = { 0 };
+    reactor_options options = { .size = sizeof options, .loop_count = 2 };
+    int rc = reactor_server_start("127.0.0.1", 0, &options, &callbacks, &s, &s.server);
+    CHECK_RC(rc, REACTOR_OK, "start on 127.0.0.1 port 0 with 2 loops");
+    if (rc != REACTOR_OK) return;
+    int port = reactor_server_port(s.server);
+    CHECK(port > 0 && port < 65536, "reactor_server_port gives the bound port %d", port);
+
+    /* Port in use: a second server on the same port is refused with EADDRINUSE. */
+    reactor_server_t second = 0;
+    CHECK_RC(reactor_server_start("127.0.0.1", port, &options, &callbacks, &s, &second), REACTOR_EADDRINUSE, "start on a port in use");
+    CHECK(strstr(reactor_last_error(), "in use") != NULL, "last error says the address is in use: %s", reactor_last_error());
+
+    /* 64 clients on 8 threads, 300 KB each, every byte compared. */
+    enum { Clients = 64 };
+    _Atomic int mismatches = 0;
+    pthread_t threads[Clients];
+    struct client_job jobs[Clients];
+    for (int i = 0; i < Clients; i++) {
+        jobs[i] = (struct client_job){ port, i, &mismatches };
+        pthread_create(&threads[i], NULL, client_thread, &jobs[i]);
+    }
+    for (int i = 0; i < Clients; i++) pthread_join(threads[i], NULL);
+    CHECK(atomic_load(&mismatches) == 0, "%d clients x 300 KB echoed intact (%d mismatched)", Clients, atomic_load(&mismatches));
+    wait_for(&s.closed, Clients);
+    CHECK(atomic_load(&s.opened) == Clients && atomic_load(&s.closed) == Clients, "on_open and on_close ran once per client (%d/%d)", atomic_load(&s.opened), atomic_load(&s.closed));
+    CHECK(atomic_load(&s.close_reasons[REACTOR_CLOSE_PEER_CLOSED]) == Clients, "each closed with REACTOR_CLOSE_PEER_CLOSED");
+    CHECK_RC(atomic_load(&s.send_in_on_close_rc), REACTOR_ENOTCONN, "reactor_send inside on_close");
+    CHECK(atomic_load(&s.wrong_user) == 0, "on_data never got an empty buffer");
+    CHECK_RC(reactor_server_destroy(s.server), REACTOR_OK, "destroy a running server");
+}
+
+static int wait_set(_Atomic int *value)
+{
+    for (int i = 0; i < 1000 && atomic_load(value) == Unset; i++) usleep(5000);
+    return atomic_load(value);
+}
+
+/* One loop, so a callback can reach any connection's handle on its own thread. */
+static void test_commands_and_stop(void)
+{
+    struct server_state s = { 0 };
+    atomic_store(&s.stale_send_rc, Unset);
+    atomic_store(&s.send_after_close_rc, Unset);
+    atomic_store(&s.wait_in_callback_rc, Unset);
+    atomic_store(&s.destroy_in_callback_rc, Unset);
+    atomic_store(&s.stop_in_callback_rc, Unset);
+    reactor_options options = { .size = sizeof options, .loop_count = 1 };
+    int rc = reactor_server_start("127.0.0.1", 0, &options, &callbacks, &s, &s.server);
+    CHECK_RC(rc, REACTOR_OK, "start with 1 loop");
+    if (rc != REACTOR_OK) return;
+    int port = reactor_server_port(s.server);
+
+    /* A stale handle: the first connection is closed; sending to it from a callback fails. */
+    int first = connect_to(port);
+    wait_for(&s.opened, 1);
+    close(first);
+    wait_for(&s.closed, 1);
+    int fd = connect_to(port);
+    char reply;
+    write_all(fd, "!s", 2);
+    CHECK(read_exact(fd, &reply, 1) == 1 && reply == 'S', "command round trip");
+    CHECK_RC(wait_set(&s.stale_send_rc), REACTOR_ENOTCONN, "reactor_send to a closed connection's handle from a callback");
+
+    /* A command split over two writes: on_data consumed nothing of "!" and got it again. */
+    write_all(fd, "!", 1);
+    usleep(50000);
+    write_all(fd, "w", 1);
+    CHECK(read_exact(fd, &reply, 1) == 1 && reply == 'W', "a partly consumed message is passed again with the next bytes");
+    CHECK_RC(wait_set(&s.wait_in_callback_rc), REACTOR_EDEADLK, "reactor_server_wait from a callback");
+    CHECK_RC(wait_set(&s.destroy_in_callback_rc), REACTOR_EDEADLK, "reactor_server_destroy from a callback");
+
+    /* Send after close, inside one callback. */
+    int before = atomic_load(&s.close_reasons[REACTOR_CLOSE_LOCAL]);
+    write_all(fd, "!c", 2);
+    CHECK(reads_eof(fd), "reactor_close from a callback closes the connection");
+    close(fd);
+    CHECK_RC(wait_set(&s.send_after_close_rc), REACTOR_ENOTCONN, "reactor_send after reactor_close");
+    wait_for(&s.close_reasons[REACTOR_CLOSE_LOCAL], before + 1);
+    CHECK(atomic_load(&s.close_reasons[REACTOR_CLOSE_LOCAL]) == before + 1, "on_close reason REACTOR_CLOSE_LOCAL");
+
+    /* Send and close from another thread (this one). */
+    int opened = atomic_load(&s.opened);
+    fd = connect_to(port);
+    wait_for(&s.opened, opened + 1);
+    reactor_conn_t conn = atomic_load(&s.last_conn);
+    CHECK_RC(reactor_send(conn, "from main", 9), REACTOR_OK, "reactor_send from a foreign thread");
+    char text[10] = { 0 };
+    CHECK(read_exact(fd, text, 9) == 9 && strcmp(text, "from main") == 0, "the foreign-thread send arrives: \"%s\"", text);
+    CHECK_RC(reactor_close(conn), REACTOR_OK, "reactor_close from a foreign thread");
+    CHECK(reads_eof(fd), "the foreign-thread close closes the connection");
+    close(fd);
+
+    /* Wait on a running server times out. */
+    CHECK_RC(reactor_server_wait(s.server, 50), REACTOR_ETIMEDOUT, "reactor_server_wait(50 ms) on a running server");
+
+    /* Stop from a callback, with another client still connected: it sees EOF. */
+    int idle = connect_to(port);
+    fd = connect_to(port);
+    write_all(fd, "!q", 2);
+    CHECK(reads_eof(idle), "stop closes an idle connection");
+    CHECK(reads_eof(fd), "stop closes the connection that asked for it");
+    close(idle);
+    close(fd);
+    CHECK_RC(wait_set(&s.stop_in_callback_rc), REACTOR_OK, "reactor_server_stop from a callback");
+    CHECK_RC(reactor_server_stop(s.server), REACTOR_EALREADY, "a second reactor_server_stop");
+    CHECK_RC(reactor_server_wait(s.server, 5000), REACTOR_OK, "reactor_server_wait after stop");
+    CHECK(atomic_load(&s.close_reasons[REACTOR_CLOSE_SHUTDOWN]) >= 1, "on_close reason REACTOR_CLOSE_SHUTDOWN for the idle connection");
+    CHECK(atomic_load(&s.opened) == atomic_load(&s.closed), "every opened connection was closed (%d/%d)", atomic_load(&s.opened), atomic_load(&s.closed));
+
+    /* The stopped server's port is free again. */
+    reactor_server_t again = 0;
+    CHECK_RC(reactor_server_start("127.0.0.1", port, &options, &callbacks, &s, &again), REACTOR_OK, "start again on the freed port");
+    CHECK_RC(reactor_server_destroy(again), REACTOR_OK, "destroy the new server");
+
+    CHECK_RC(reactor_server_destroy(s.server), REACTOR_OK, "destroy the stopped server");
+    CHECK_RC(reactor_server_destroy(s.server), REACTOR_EBADF, "destroy twice");
+    CHECK_RC(reactor_server_port(s.server), REACTOR_EBADF, "port of a destroyed server");
+    CHECK_RC(reactor_send(conn, "x", 1), REACTOR_ENOTCONN, "send on a connection of a destroyed server");
+}
+
+static void test_ipv6_and_limit(void)
+{
+    struct server_state s = { 0 };
+    reactor_server_t server = 0;
+    CHECK_RC(reactor_server_start("::1", 0, NULL, &callbacks, &s, &server), REACTOR_OK, "start on ::1 with NULL options");
+    if (server != 0) CHECK_RC(reactor_server_destroy(server), REACTOR_OK, "destroy the ::1 server");
+
+    /* Handles are not reused: a destroyed server's handle stays invalid after its slot is taken. */
+    reactor_options options = { .size = sizeof options, .loop_count = 1 };
+    reactor_server_t servers[65] = { 0 };
+    int started = 0, rc = 0;
+    for (; started < 65; started++) {
+        rc = reactor_server_start("127.0.0.1", 0, &options, &callbacks, &s, &servers[started]);
+        if (rc != REACTOR_OK) break;
+    }
+    CHECK(started == 64, "64 servers run at once (%d started)", started);
+    CHECK_RC(rc, REACTOR_ELIMIT, "the 65th server");
+    CHECK(servers[0] != server, "a reused table entry gets a new handle (%d vs %d)", servers[0], server);
+    CHECK_RC(reactor_server_port(server), REACTOR_EBADF, "the old handle stays invalid");
+    int destroyed = 0;
+    for (int i = 0; i < started; i++) destroyed += reactor_server_destroy(servers[i]) == REACTOR_OK;
+    CHECK(destroyed == started, "all %d destroyed", started);
+}
+
+int main(void)
+{
+    test_version_and_errors();
+    test_bad_arguments();
+    test_echo();
+    test_commands_and_stop();
+    test_ipv6_and_limit();
+    printf("%d checks, %d failed\n", checks, failures);
+    return failures == 0 ? 0 : 1;
+}

@@ -1,0 +1,142 @@
+using System;
+using System.Net;
+using System.Threading;
+
+namespace Reactor.Native;
+
+/// <summary>
+/// A loop group started from C, and the table that maps reactor_server_t handles to it. A handle
+/// is (generation &lt;&lt; 6 | index) + 1, so a destroyed server's handle is refused even after its
+/// index is reused.
+/// </summary>
+internal sealed unsafe class EmbeddedServer
+{
+    private static readonly EmbeddedServer?[] Table = new EmbeddedServer?[ConnectionHandle.MaxServers];
+    private static readonly int[] Generations = new int[ConnectionHandle.MaxServers];
+    private static readonly Lock TableLock = new();
+
+    private int _stopped;
+
+    private EmbeddedServer(int index, LoopGroup group, NativeHandler handler)
+    {
+        Index = index;
+        Group = group;
+        Handler = handler;
+    }
+
+    public int Index { get; }
+    public LoopGroup Group { get; }
+    public NativeHandler Handler { get; }
+
+    /// <summary>
+    /// Binds and starts a server; returns its handle, or 0 when all <see cref="ConnectionHandle.MaxServers"/>
+    /// entries are in use. Throws <see cref="ReactorException"/> or <see cref="ArgumentException"/>.
+    /// </summary>
+    public static int Start(string address, int port, in NativeOptions o, NativeCallbacks callbacks, void* user)
+    {
+        IPAddress ip = address == "localhost" ? IPAddress.Loopback
+            : IPAddress.TryParse(address, out IPAddress? parsed) ? parsed
+            : throw new ArgumentException($"bad address '{address}': not an IPv4 or IPv6 address");
+        if (port is < 0 or > 65535) throw new ArgumentException($"bad port {port}: must be 0..65535");
+        var options = new ReactorOptions
+        {
+            BindAddress = ip,
+            Port = port,
+            LoopCount = o.loop_count == 0 ? Math.Min(Environment.ProcessorCount, ConnectionHandle.MaxLoops) : (int)o.loop_count,
+            PinThreads = o.pin_threads != 0,
+            Backlog = o.backlog == 0 ? 4096 : (int)Math.Min(o.backlog, int.MaxValue),
+            MaxPendingBytes = o.max_pending_bytes == 0 ? 1 << 20 : (int)Math.Min(o.max_pending_bytes, int.MaxValue),
+            IdleTimeout = TimeSpan.FromMilliseconds(o.idle_timeout_ms),
+            MaxConnections = (int)Math.Min(o.max_connections, int.MaxValue),
+        };
+        if (options.LoopCount > ConnectionHandle.MaxLoops) throw new ArgumentException($"loop_count {o.loop_count} is above {ConnectionHandle.MaxLoops}");
+
+        int index;
+        lock (TableLock)
+        {
+            index = Array.IndexOf(Table, null);
+            if (index < 0) return 0;
+            Table[index] = Placeholder;
+        }
+        try
+        {
+            var group = new LoopGroup(options);
+            var server = new EmbeddedServer(index, group, new NativeHandler(index, callbacks, user));
+            try
+            {
+                group.Serve(server.Handler);
+            }
+            catch
+            {
+                group.Dispose();
+                throw;
+            }
+            lock (TableLock)
+            {
+                Table[index] = server;
+                return (Generations[index] << 6 | index) + 1;
+            }
+        }
+        catch
+        {
+            lock (TableLock) Table[index] = null;
+            throw;
+        }
+    }
+
+    // Holds a table entry while a server binds, outside the lock.
+    private static readonly EmbeddedServer Placeholder = new(-1, null!, null!);
+
+    /// <summary>The live server of <paramref name="handle"/>, or null.</summary>
+    public static EmbeddedServer? Find(int handle)
+    {
+        int raw = handle - 1;
+        if (raw < 0) return null;
+        int index = raw & (ConnectionHandle.MaxServers - 1);
+        lock (TableLock)
+        {
+            EmbeddedServer? s = Table[index];
+            return s is not null && s != Placeholder && Generations[index] == raw >> 6 ? s : null;
+        }
+    }
+
+    /// <summary>The live server at <paramref name="index"/> (from a connection handle), or null.</summary>
+    public static EmbeddedServer? AtIndex(int index)
+    {
+        lock (TableLock)
+        {
+            EmbeddedServer? s = Table[index];
+            return s == Placeholder ? null : s;
+        }
+    }
+
+    /// <summary>True on one of this server's loop threads, where waiting for the server would deadlock.</summary>
+    public bool IsOwnLoopThread()
+    {
+        foreach (EventLoop loop in Group.Loops)
+        {
+            if (loop.IsOnLoopThread) return true;
+        }
+        return false;
+    }
+
+    /// <summary>Returns false when the server was already stopping.</summary>
+    public bool Stop()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0) return false;
+        Group.Stop();
+        return true;
+    }
+
+    /// <summary>Stops, waits and frees the server, and retires its handle.</summary>
+    public void Destroy()
+    {
+        Stop();
+        Group.Dispose();
+        lock (TableLock)
+        {
+            Table[Index] = null;
+            Generations[Index] = (Generations[Index] + 1) & 0xFFFFFF;
+        }
+    }
+}

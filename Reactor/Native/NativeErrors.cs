@@ -1,0 +1,60 @@
+using System;
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using Reactor.Interop;
+
+namespace Reactor.Native;
+
+/// <summary>The error codes of reactor.h, their texts, and the per-thread last error message.</summary>
+internal static unsafe class NativeErrors
+{
+    internal const int Ok = 0;
+    internal const int EBADF = -Errno.EBADF;
+    internal const int EINVAL = -Errno.EINVAL;
+    internal const int EDEADLK = -35;
+    internal const int ENOTCONN = -Errno.ENOTCONN;
+    internal const int ETIMEDOUT = -Errno.ETIMEDOUT;
+    internal const int EALREADY = -114;
+    internal const int EINTERNAL = -4000;
+    internal const int ELIMIT = -4001;
+
+    // Texts handed to C live for the whole process: one native copy per distinct code.
+    private static readonly ConcurrentDictionary<int, nint> Texts = new();
+
+    [ThreadStatic]
+    private static nint t_lastError;
+
+    public static byte* Text(int code) => (byte*)Texts.GetOrAdd(code, static c => Marshal.StringToCoTaskMemUTF8(Describe(c)));
+
+    private static string Describe(int code) => code switch
+    {
+        Ok => "ok",
+        EINTERNAL => "internal error in Reactor",
+        ELIMIT => "too many servers",
+        ENOTCONN => "connection is closed or the handle is stale",
+        EBADF => "not a live server handle",
+        < 0 and > -4000 => Sys.StrError(-code).ToLowerInvariant(),
+        _ => "unknown error",
+    };
+
+    /// <summary>Records <paramref name="message"/> as this thread's last error and returns <paramref name="code"/>.</summary>
+    public static int Fail(int code, string message)
+    {
+        nint previous = t_lastError;
+        t_lastError = Marshal.StringToCoTaskMemUTF8(message);
+        if (previous != 0) Marshal.FreeCoTaskMem(previous);
+        return code;
+    }
+
+    /// <summary>Turns an exception into a code and a last-error message; nothing crosses into C.</summary>
+    public static int Fail(Exception e) => e switch
+    {
+        ReactorException r when r.Errno != 0 => Fail(-r.Errno, r.Message),
+        ArgumentException a => Fail(EINVAL, a.Message),
+        OutOfMemoryException => Fail(-Errno.ENOMEM, "out of memory"),
+        _ => Fail(EINTERNAL, $"{e.GetType().Name}: {e.Message}"),
+    };
+
+    public static byte* LastError() =>
+        t_lastError != 0 ? (byte*)t_lastError : (byte*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref MemoryMarshal.GetReference("\0"u8));
+}

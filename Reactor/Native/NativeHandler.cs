@@ -1,0 +1,47 @@
+using System;
+
+namespace Reactor.Native;
+
+/// <summary>reactor_callbacks, as C lays it out (a uint32 size, then three function pointers).</summary>
+internal unsafe struct NativeCallbacks
+{
+    public uint size;
+    public delegate* unmanaged<ulong, void*, void> on_open;
+    public delegate* unmanaged<ulong, byte*, nuint, void*, nuint> on_data;
+    public delegate* unmanaged<ulong, int, ulong, void*, void> on_close;
+}
+
+/// <summary>reactor_options, as C lays it out.</summary>
+internal struct NativeOptions
+{
+    public uint size;
+    public uint loop_count;
+    public uint pin_threads;
+    public uint backlog;
+    public uint max_pending_bytes;
+    public uint idle_timeout_ms;
+    public uint max_connections;
+}
+
+/// <summary>Forwards connection events to the C callbacks of one embedded server.</summary>
+internal sealed unsafe class NativeHandler(int serverIndex, NativeCallbacks callbacks, void* user) : IConnectionHandler
+{
+    public ulong HandleOf(Connection c) => ConnectionHandle.Pack(serverIndex, c.Loop.Id, c.Token);
+
+    public void OnOpen(Connection connection)
+    {
+        if (callbacks.on_open != null) callbacks.on_open(HandleOf(connection), user);
+    }
+
+    public int OnData(Connection connection, Span<byte> data)
+    {
+        nuint consumed;
+        fixed (byte* p = data) consumed = callbacks.on_data(HandleOf(connection), p, (nuint)data.Length, user);
+        return consumed > (nuint)data.Length ? data.Length : (int)consumed;
+    }
+
+    public void OnClose(Connection connection, CloseReason reason)
+    {
+        if (callbacks.on_close != null) callbacks.on_close(HandleOf(connection), (int)reason, (ulong)connection.PendingBytes, user);
+    }
+}
