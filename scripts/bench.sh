@@ -15,7 +15,7 @@ BIN=$ROOT/artifacts/bench-bin
 PORT=${BENCH_PORT:-7600}
 PY=/usr/bin/python3
 
-quick=0 seconds=10 warmup=2 client=c
+quick=0 seconds=10 warmup=2 client=reactor
 servers="reactor,c-epoll,py-threads,py-selectors,asyncio,uvloop,gevent,tornado"
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -103,7 +103,7 @@ run_client() {
     local conns=$1 pipeline=$2 sources=$(( $1 > 5000 ? 8 : 1 ))
     if [ "$client" = reactor ]; then
         taskset -c 1 "$ROOT/artifacts/bin/reactor" bench echo --port "$PORT" --connections "$conns" --pipeline "$pipeline" \
-            --size 64 --duration "${seconds}s" --warmup "${warmup}s" --threads 1 --json
+            --size 64 --duration "${seconds}s" --warmup "${warmup}s" --threads 1 --sources "$sources" --json
     else
         taskset -c 1 "$BIN/echo_client" --port "$PORT" --connections "$conns" --pipeline "$pipeline" --size 64 \
             --duration "$seconds" --warmup "$warmup" --sources "$sources" --json

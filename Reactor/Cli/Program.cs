@@ -13,6 +13,7 @@ internal static class Program
         commands:
           echo     serve TCP echo: every byte is sent back
           upper    serve TCP echo with ASCII letters upper-cased
+          bench    "bench echo": load an echo server; throughput, latency percentiles, every byte checked
 
         server flags (echo, upper):
           --port N               TCP port (default 7000; 0 picks a free one)
@@ -26,6 +27,20 @@ internal static class Program
           --idle-timeout DUR     close a connection silent for this long (default: off)
           --max-connections N    accept and close connections beyond N open (default: no limit)
           --stats                print per-loop counters to stderr once a second and on exit
+
+        bench echo flags:
+          --host ADDR            server address (default 127.0.0.1)
+          --port N               server port (default 7000)
+          --connections N        connections, opened nonblocking, 256 at a time per loop (default 100)
+          --duration DUR         measured time after warm-up (default 10s)
+          --warmup DUR           time before measuring starts (default 2s)
+          --size SIZE            message size (default 64)
+          --pipeline P           messages in flight per connection, written as one batch (default 1)
+          --threads N            client event loops (default: one per core)
+          --sources K            spread connections over source addresses 127.0.0.1 .. 127.0.0.K
+          --connect-timeout DUR  give up on a connect after this long (default 10s)
+          --json                 one JSON line instead of text (same fields as scripts/loadgen/echo_client)
+          exit status 1 when any byte mismatched, a connection failed or a connect failed.
 
         sizes: 65536, 64KiB, 1MiB.  durations: 500ms, 2s, 1m.
         other: reactor --help, reactor --version
@@ -43,6 +58,7 @@ internal static class Program
                 "--version" => PrintVersion(),
                 "echo" => ServeCommand.Run(args.AsSpan(1), "echo", new Protocols.EchoHandler()),
                 "upper" => ServeCommand.Run(args.AsSpan(1), "upper", new Protocols.UpperHandler()),
+                "bench" => BenchCommand.Run(args.AsSpan(1)),
                 _ => throw new UsageException($"unknown command '{args[0]}'"),
             };
         }

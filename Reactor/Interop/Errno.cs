@@ -24,4 +24,5 @@ internal static class Errno
     internal const int ETIMEDOUT = 110;
     internal const int ECONNREFUSED = 111;
     internal const int EINPROGRESS = 115;
+    internal const int ECANCELED = 125;
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Net;
 using System.Collections.Concurrent;
 using System.Threading;
 using Reactor.Backends;
@@ -90,6 +91,18 @@ public sealed unsafe partial class EventLoop : IDisposable
     /// </summary>
     public TimerHandle Schedule(TimeSpan delay, Action<object?> callback, object? state) =>
         Timers.Add(NowMilliseconds + (long)Math.Ceiling(delay.TotalMilliseconds), callback, state);
+
+    /// <summary>
+    /// Opens an outgoing TCP connection to <paramref name="remote"/> without blocking: when it is
+    /// established it becomes a <see cref="Connection"/> of this loop served by
+    /// <paramref name="handler"/> (OnOpen first, as for accepted ones); when it fails or
+    /// <paramref name="timeout"/> passes first (zero: the kernel's own limit),
+    /// <paramref name="onFailed"/> gets the errno (e.g. ECONNREFUSED 111, ETIMEDOUT 110).
+    /// <paramref name="source"/>, when set, is the local address to connect from. Loop thread only:
+    /// from elsewhere, <see cref="Post"/> the call.
+    /// </summary>
+    public void Connect(IPEndPoint remote, IConnectionHandler handler, Action<int> onFailed, IPAddress? source = null, TimeSpan timeout = default) =>
+        Connector.Start(this, remote, source, timeout, handler, onFailed);
 
     /// <summary>Cancels a timer from <see cref="Schedule"/>. Returns false when it already fired. Loop thread only.</summary>
     public bool Cancel(TimerHandle timer) => Timers.Cancel(timer);

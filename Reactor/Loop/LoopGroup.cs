@@ -7,7 +7,8 @@ namespace Reactor;
 /// <summary>
 /// N event loops, each on its own thread with its own SO_REUSEPORT listener on the same port,
 /// so the kernel spreads new connections across them and a connection lives on one loop.
-/// Start it with <see cref="Serve"/>; stop it with <see cref="Stop"/> from any thread.
+/// Start it with <see cref="Serve"/> (a server) or <see cref="Start"/> (loops for outgoing
+/// connections only); stop it with <see cref="Stop"/> from any thread.
 /// </summary>
 public sealed class LoopGroup : IDisposable
 {
@@ -60,6 +61,13 @@ public sealed class LoopGroup : IDisposable
             foreach (Listener l in listeners) l.Close();
             throw;
         }
+        Start();
+    }
+
+    /// <summary>Starts the loop threads without listeners, e.g. for <see cref="EventLoop.Connect"/>.</summary>
+    public void Start()
+    {
+        if (_started) throw new InvalidOperationException("the group is already running");
         _started = true;
         for (int i = 0; i < _loops.Length; i++) _loops[i].Start(_options.PinThreads ? i : null);
     }

@@ -13,6 +13,8 @@ public sealed class LoopStats
 
     internal long accepted;
     internal long rejected;
+    internal long connected;
+    internal long connectFailures;
     internal long acceptErrors;
     internal long bytesReceived;
     internal long bytesSent;
@@ -28,6 +30,12 @@ public sealed class LoopStats
     /// <see cref="ReactorOptions.MaxConnections"/>, or shed while the process was out of fds.
     /// </summary>
     public long Rejected => Volatile.Read(ref rejected);
+
+    /// <summary>Outgoing connections established with <see cref="EventLoop.Connect"/>.</summary>
+    public long Connected => Volatile.Read(ref connected);
+
+    /// <summary>Outgoing connections that failed (refused, timed out, no route...).</summary>
+    public long ConnectFailures => Volatile.Read(ref connectFailures);
 
     /// <summary>accept(2) failures other than EAGAIN (EMFILE, ENFILE, ENOBUFS...).</summary>
     public long AcceptErrors => Volatile.Read(ref acceptErrors);
@@ -47,14 +55,14 @@ public sealed class LoopStats
     /// <summary>Connections closed for <paramref name="reason"/>.</summary>
     public long Closed(CloseReason reason) => Volatile.Read(ref _closed[(int)reason]);
 
-    /// <summary>Connections open now: accepted and not yet closed.</summary>
+    /// <summary>Connections open now: accepted or connected, and not yet closed.</summary>
     public long Open
     {
         get
         {
             long closed = 0;
             for (int i = 0; i < _closed.Length; i++) closed += Volatile.Read(ref _closed[i]);
-            return Accepted - closed;
+            return Accepted + Connected - closed;
         }
     }
 

@@ -47,8 +47,8 @@ public sealed unsafe partial class Connection : Registration
     public long PendingBytes => _output.Length;
 
     /// <summary>
-    /// Registers the accepted socket with the loop and tells the handler. Returns false (socket
-    /// closed) when the poller refused it.
+    /// Registers the accepted or connected socket with the loop and tells the handler. Returns
+    /// false (socket closed) when the poller refused it.
     /// </summary>
     internal bool Open()
     {
@@ -63,7 +63,6 @@ public sealed unsafe partial class Connection : Registration
             _limit?.Release();
             return false;
         }
-        _loop.Stats.accepted++;
         StartIdleTimer();
         _inCallback = true;
         try

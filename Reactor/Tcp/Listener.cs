@@ -80,7 +80,7 @@ internal sealed unsafe class Listener : Registration
             int one = 1;
             setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(int));
         }
-        new Connection(_loop, fd, _handler, _limit).Open();
+        if (new Connection(_loop, fd, _handler, _limit).Open()) _loop.Stats.accepted++;
     }
 
     /// <summary>

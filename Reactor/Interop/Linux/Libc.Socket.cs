@@ -19,6 +19,8 @@ internal static unsafe partial class Libc
     internal const int SO_RCVBUF = 8;
     internal const int SO_LINGER = 13;
     internal const int SO_REUSEPORT = 15;
+    internal const int IPPROTO_IP = 0;
+    internal const int IP_BIND_ADDRESS_NO_PORT = 24;
     internal const int IPPROTO_TCP = 6;
     internal const int TCP_NODELAY = 1;
     internal const int IPPROTO_IPV6 = 41;

@@ -1,0 +1,168 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using Reactor.Tests.Infrastructure;
+using Xunit;
+
+namespace Reactor.Tests.EndToEnd;
+
+/// <summary><c>reactor bench echo</c>, the published binary, against published servers over loopback.</summary>
+public class BenchCommandTests
+{
+    private static (int Code, JsonElement Result, string Stderr) Bench(int port, params string[] flags)
+    {
+        string[] args = ["bench", "echo", "--port", port.ToString(CultureInfo.InvariantCulture), "--json", .. flags];
+        var (code, stdout, stderr) = NativeBinary.RunProgram(NativeBinary.Path_, args, timeoutMs: 60_000);
+        Assert.True(stdout.Length > 0, $"no output; exit {code}; stderr: {stderr}");
+        return (code, JsonDocument.Parse(stdout).RootElement, stderr);
+    }
+
+    [Theory]
+    [InlineData(100, 1, 64)]
+    [InlineData(100, 16, 64)]
+    [InlineData(20, 4, 100_000)]
+    public void Echo_EveryByteVerified_ReportsThroughputAndLatency(int connections, int pipeline, int size)
+    {
+        using var server = new NativeServer(["echo", "--threads", "1"]);
+        var (code, r, stderr) = Bench(server.Port, "--connections", $"{connections}", "--pipeline", $"{pipeline}", "--size", $"{size}",
+            "--duration", "1s", "--warmup", "300ms", "--threads", "1");
+        Assert.True(code == 0, $"exit {code}: {r} {stderr}");
+        Assert.Equal(connections, r.GetProperty("open").GetInt32());
+        Assert.Equal(0, r.GetProperty("mismatches").GetInt64());
+        Assert.Equal(0, r.GetProperty("errors").GetInt64());
+        Assert.Equal(0, r.GetProperty("connect_failures").GetInt64());
+        long messages = r.GetProperty("messages").GetInt64();
+        Assert.True(messages > connections, $"only {messages} messages echoed");
+        Assert.Equal(messages / 1.0, r.GetProperty("messages_per_second").GetDouble(), 1.0);   // a 1 s window
+        long p50 = r.GetProperty("p50_us").GetInt64(), p99 = r.GetProperty("p99_us").GetInt64(), max = r.GetProperty("max_us").GetInt64();
+        Assert.True(0 < p50 && p50 <= p99 && p99 <= max, $"percentiles out of order: {r}");
+        Assert.Equal(0, server.Terminate());
+    }
+
+    [Fact]
+    public void UpperServer_RewritesBytes_MismatchesCountedAndExitOne()
+    {
+        using var server = new NativeServer(["upper", "--threads", "1"]);
+        var (code, r, _) = Bench(server.Port, "--connections", "4", "--duration", "500ms", "--warmup", "0s");
+        Assert.Equal(1, code);
+        // The pattern holds all 26 lower-case letters in every 251 bytes.
+        Assert.True(r.GetProperty("mismatches").GetInt64() > 0, r.ToString());
+        Assert.Equal(0, server.Terminate());
+    }
+
+    [Fact]
+    public void NothingListening_ConnectFailuresCountedWithTheReason()
+    {
+        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        int port = ((IPEndPoint)probe.LocalEndPoint!).Port;
+        var (code, r, stderr) = Bench(port, "--connections", "10", "--duration", "500ms", "--warmup", "0s");
+        Assert.Equal(1, code);
+        Assert.Equal(10, r.GetProperty("connect_failures").GetInt64());
+        Assert.Equal(0, r.GetProperty("open").GetInt64());
+        Assert.Contains($"10 of 10 connects to 127.0.0.1:{port} failed, the first with: Connection refused", stderr);
+    }
+
+    [Fact]
+    public void ServerKilledMidRun_ErrorsCountedAndRunEndsOnTime()
+    {
+        var server = new NativeServer(["echo", "--threads", "1"]);
+        int port = server.Port;
+        var killer = Task.Run(() =>
+        {
+            Thread.Sleep(1000);
+            Kill9(server.Pid);
+        });
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var (code, r, _) = Bench(port, "--connections", "50", "--duration", "2s", "--warmup", "0s");
+        killer.Wait();
+        server.Dispose();
+        Assert.Equal(1, code);
+        Assert.Equal(50, r.GetProperty("errors").GetInt64());
+        Assert.Equal(0, r.GetProperty("open").GetInt64());
+        Assert.Equal(0, r.GetProperty("mismatches").GetInt64());
+        Assert.InRange(watch.Elapsed.TotalSeconds, 1.9, 10);
+    }
+
+    [Fact]
+    public void TenThousandConnections_FromFourSourceAddresses_AllOpenAndVerified()
+    {
+        using var server = new NativeServer(["echo", "--threads", "2"]);
+        var sources = new HashSet<string>();
+        int peak = 0;
+        using var done = new CancellationTokenSource();
+        var watcher = Task.Run(() =>
+        {
+            // While the run lasts, see how many peers the server has and which 127.0.0.x they come from.
+            while (!done.IsCancellationRequested)
+            {
+                var peers = new List<string>(ServerSidePeers(server.Port));
+                peak = Math.Max(peak, peers.Count);
+                sources.UnionWith(peers);
+                Thread.Sleep(200);
+            }
+        });
+        var (code, r, stderr) = Bench(server.Port, "--connections", "10000", "--sources", "4", "--duration", "2s", "--warmup", "1s");
+        done.Cancel();
+        watcher.Wait();
+        Assert.Equal(10_000, peak);
+        Assert.True(code == 0, $"exit {code}: {r} {stderr}");
+        Assert.Equal(10_000, r.GetProperty("open").GetInt32());
+        Assert.Equal(0, r.GetProperty("mismatches").GetInt64());
+        Assert.Equal(0, r.GetProperty("errors").GetInt64());
+        Assert.True(r.GetProperty("messages").GetInt64() >= 10_000, r.ToString());
+        Assert.Equal(["127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4"], new SortedSet<string>(sources));
+        Assert.Equal(0, server.Terminate(20));
+    }
+
+    [Theory]
+    [InlineData("--pipeline", "0")]
+    [InlineData("--size", "0")]
+    [InlineData("--duration", "soon")]
+    [InlineData("--sources", "300")]
+    [InlineData("--host", "not-an-address")]
+    public void BadFlag_UsageErrorNamingTheFlag(string flag, string value)
+    {
+        var (code, _, stderr) = NativeBinary.Run("bench", "echo", flag, value);
+        Assert.Equal(2, code);
+        Assert.Contains(flag, stderr);
+    }
+
+    [Fact]
+    public void SourcesWithIPv6Host_UsageError()
+    {
+        var (code, _, stderr) = NativeBinary.Run("bench", "echo", "--host", "::1", "--sources", "2");
+        Assert.Equal(2, code);
+        Assert.Contains("--sources spreads over 127.0.0.x: it needs an IPv4 loopback --host", stderr);
+    }
+
+    [Fact]
+    public void UnknownTarget_UsageError()
+    {
+        var (code, _, stderr) = NativeBinary.Run("bench", "http");
+        Assert.Equal(2, code);
+        Assert.Contains("unknown bench target 'http'", stderr);
+    }
+
+    private static void Kill9(int pid) => System.Diagnostics.Process.GetProcessById(pid).Kill();
+
+    /// <summary>Remote addresses of the established TCP sockets whose local port is <paramref name="port"/> (from /proc/net/tcp).</summary>
+    private static IEnumerable<string> ServerSidePeers(int port)
+    {
+        foreach (string line in File.ReadLines("/proc/net/tcp"))
+        {
+            string[] f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (f.Length < 4 || f[3] != "01") continue;   // 01: ESTABLISHED
+            string[] local = f[1].Split(':');
+            if (int.Parse(local[1], NumberStyles.HexNumber) != port) continue;
+            uint remote = uint.Parse(f[2].Split(':')[0], NumberStyles.HexNumber);   // little-endian on x86
+            yield return new IPAddress(remote).ToString();
+        }
+    }
+}

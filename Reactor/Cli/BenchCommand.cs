@@ -1,0 +1,82 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Net;
+using Reactor.LoadGen;
+
+namespace Reactor.Cli;
+
+/// <summary><c>reactor bench echo</c>: drive an echo server and report throughput, latency and errors.</summary>
+internal static class BenchCommand
+{
+    private static readonly HashSet<string> Valued = ["host", "port", "connections", "duration", "warmup", "size", "pipeline", "threads", "sources", "connect-timeout"];
+    private static readonly HashSet<string> Switches = ["json"];
+
+    public static int Run(ReadOnlySpan<string> args)
+    {
+        if (args.Length == 0 || args[0] != "echo") throw new UsageException(args.Length == 0 ? "bench needs a target: reactor bench echo ..." : $"unknown bench target '{args[0]}' (known: echo)");
+        var flags = new Flags(args[1..], Valued, Switches);
+        var options = new EchoLoadOptions
+        {
+            Server = new IPEndPoint(flags.Address("host", IPAddress.Loopback), flags.Int("port", 7000, 1, 65535)),
+            Connections = flags.Int("connections", 100, 1, 1_000_000),
+            Duration = flags.Duration("duration", TimeSpan.FromSeconds(10)),
+            Warmup = flags.Duration("warmup", TimeSpan.FromSeconds(2)),
+            MessageSize = (int)flags.Size("size", 64, 1, 1 << 20),
+            Pipeline = flags.Int("pipeline", 1, 1, 4096),
+            Threads = flags.Int("threads", Environment.ProcessorCount, 1, 1024),
+            SourceAddresses = flags.Int("sources", 1, 1, 254),
+            ConnectTimeout = flags.Duration("connect-timeout", TimeSpan.FromSeconds(10)),
+        };
+        if (options.Duration <= TimeSpan.Zero) throw new UsageException("--duration must be above 0");
+        bool ipv4Loopback = options.Server.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && IPAddress.IsLoopback(options.Server.Address);
+        if (options.SourceAddresses > 1 && !ipv4Loopback)
+            throw new UsageException("--sources spreads over 127.0.0.x: it needs an IPv4 loopback --host");
+        bool json = flags.Switch("json");
+
+        Program.RaiseFileLimit();
+        bool progress = !Console.IsErrorRedirected;
+        using var load = new EchoLoad(options);
+        long lastMessages = 0;
+        TimeSpan lastTime = TimeSpan.Zero;
+        EchoLoadResult result = load.Run(elapsed =>
+        {
+            if (!progress) return;
+            long messages = load.MessagesSoFar;
+            double rate = (messages - lastMessages) / Math.Max(1e-3, (elapsed - lastTime).TotalSeconds);
+            lastMessages = messages;
+            lastTime = elapsed;
+            string phase = elapsed < options.Warmup ? "warm-up" : "measuring";
+            Console.Error.Write($"\r{elapsed.TotalSeconds,5:F0} s  {phase,-9}  {rate,12:N0} msg/s  open {load.OpenSoFar}/{options.Connections}  errors+mismatches+connect failures {load.ProblemsSoFar}   ");
+        });
+        if (progress) Console.Error.WriteLine();
+
+        Console.WriteLine(json ? Json(options, result) : Text(options, result));
+        if (result.ConnectFailures > 0)
+            Console.Error.WriteLine($"reactor bench: {result.ConnectFailures} of {options.Connections} connects to {SocketOps.Format(options.Server.Address, options.Server.Port)} failed, the first with: {EchoLoad.Describe(load.FirstConnectError)}");
+        // Numbers from a run that lost or corrupted bytes are not a benchmark result: say so in the status.
+        return result.Mismatches > 0 || result.Errors > 0 || result.ConnectFailures > 0 ? 1 : 0;
+    }
+
+    private static string Text(EchoLoadOptions o, EchoLoadResult r)
+    {
+        LatencyHistogram l = r.Latency;
+        return string.Create(CultureInfo.InvariantCulture, $"""
+            reactor bench echo: {SocketOps.Format(o.Server.Address, o.Server.Port)}, {o.Connections} connections ({r.Open} open), {o.MessageSize}-byte messages, pipeline {o.Pipeline}, {o.Threads} threads, {r.Seconds:F1} s after {o.Warmup.TotalSeconds:F1} s warm-up
+              {r.MessagesPerSecond:N0} msg/s, {r.MegabytesPerSecond:F2} MB/s echoed
+              latency us: p50 {l.Percentile(0.5)}  p90 {l.Percentile(0.9)}  p99 {l.Percentile(0.99)}  p99.9 {l.Percentile(0.999)}  max {l.Max}
+              mismatched bytes {r.Mismatches}  errors {r.Errors}  connect failures {r.ConnectFailures}
+            """);
+    }
+
+    // The same fields as scripts/loadgen/echo_client.c, so scripts read either client.
+    private static string Json(EchoLoadOptions o, EchoLoadResult r)
+    {
+        LatencyHistogram l = r.Latency;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{{\"client\":\"reactor\",\"connections\":{o.Connections},\"open\":{r.Open},\"size\":{o.MessageSize},\"pipeline\":{o.Pipeline},\"threads\":{o.Threads},\"seconds\":{r.Seconds:F3}," +
+            $"\"messages\":{r.Messages},\"messages_per_second\":{r.MessagesPerSecond:F0},\"mb_per_second\":{r.MegabytesPerSecond:F2}," +
+            $"\"p50_us\":{l.Percentile(0.5)},\"p90_us\":{l.Percentile(0.9)},\"p99_us\":{l.Percentile(0.99)},\"p999_us\":{l.Percentile(0.999)},\"max_us\":{l.Max}," +
+            $"\"mismatches\":{r.Mismatches},\"errors\":{r.Errors},\"connect_failures\":{r.ConnectFailures}}}");
+    }
+}

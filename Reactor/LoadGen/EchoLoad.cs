@@ -1,0 +1,128 @@
+using System;
+using System.Diagnostics;
+using System.Net;
+using System.Threading;
+using Reactor.Interop;
+
+namespace Reactor.LoadGen;
+
+/// <summary>What an echo load run does; see <c>reactor bench echo --help</c>.</summary>
+public sealed record EchoLoadOptions
+{
+    public required IPEndPoint Server { get; init; }
+    public int Connections { get; init; } = 100;
+    public int MessageSize { get; init; } = 64;
+    public int Pipeline { get; init; } = 1;
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(2);
+    public int Threads { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Spread connections over 127.0.0.1 .. 127.0.0.N (IPv4 only); 1: let the kernel pick.</summary>
+    public int SourceAddresses { get; init; } = 1;
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>The measured window of a run, summed over loops.</summary>
+public sealed record EchoLoadResult(
+    int Connections, long Open, double Seconds, long Messages, long Bytes,
+    LatencyHistogram Latency, long Mismatches, long Errors, long ConnectFailures)
+{
+    public double MessagesPerSecond => Seconds > 0 ? Messages / Seconds : 0;
+    public double MegabytesPerSecond => Seconds > 0 ? Bytes / Seconds / 1e6 : 0;
+}
+
+/// <summary>
+/// An echo load generator on Reactor's own client side: <see cref="EchoLoadOptions.Connections"/>
+/// nonblocking connects spread over the loops, each connection keeping
+/// <see cref="EchoLoadOptions.Pipeline"/> messages in flight and checking every echoed byte.
+/// Messages completed during warm-up are not counted; the window opens when warm-up ends.
+/// </summary>
+public sealed class EchoLoad : IDisposable
+{
+    private readonly EchoLoadOptions _options;
+    private readonly LoopGroup _group;
+    private readonly LoadShare[] _shares;
+
+    public EchoLoad(EchoLoadOptions options)
+    {
+        _options = options;
+        _group = new LoopGroup(new ReactorOptions
+        {
+            LoopCount = options.Threads,
+            // A pipelined batch is queued whole when the socket is full; never pause reading for it.
+            MaxPendingBytes = Math.Max(1 << 20, options.MessageSize * options.Pipeline * 2),
+            ShutdownTimeout = TimeSpan.FromSeconds(2),
+        });
+        _shares = new LoadShare[options.Threads];
+        for (int i = 0; i < _shares.Length; i++) _shares[i] = new LoadShare(this, _group.Loops[i], i);
+    }
+
+    internal EchoLoadOptions Options => _options;
+
+    /// <summary>Stopwatch ticks at which the measured window opens and closes.</summary>
+    internal long MeasureFrom { get; private set; }
+    internal long MeasureUntil { get; private set; }
+
+    /// <summary>Messages echoed so far, warm-up included (for a progress line). Any thread.</summary>
+    public long MessagesSoFar { get { long n = 0; foreach (LoadShare s in _shares) n += Volatile.Read(ref s.Completed); return n; } }
+
+    /// <summary>Connections open now. Any thread.</summary>
+    public long OpenSoFar { get { long n = 0; foreach (LoadShare s in _shares) n += Volatile.Read(ref s.Open); return n; } }
+
+    /// <summary>The errno of the first failed connect, or 0.</summary>
+    public int FirstConnectError { get { foreach (LoadShare s in _shares) if (s.FirstConnectError != 0) return s.FirstConnectError; return 0; } }
+
+    /// <summary>Errors and mismatched bytes so far. Any thread.</summary>
+    public long ProblemsSoFar { get { long n = 0; foreach (LoadShare s in _shares) n += Volatile.Read(ref s.Errors) + Volatile.Read(ref s.Mismatches) + Volatile.Read(ref s.ConnectFailures); return n; } }
+
+    /// <summary>
+    /// Connects, runs warm-up and the measured window, stops the loops and returns the result.
+    /// <paramref name="everySecond"/> is called about once a second on the calling thread.
+    /// </summary>
+    public EchoLoadResult Run(Action<TimeSpan>? everySecond = null)
+    {
+        long start = Stopwatch.GetTimestamp();
+        MeasureFrom = start + (long)(_options.Warmup.TotalSeconds * Stopwatch.Frequency);
+        MeasureUntil = MeasureFrom + (long)(_options.Duration.TotalSeconds * Stopwatch.Frequency);
+        _group.Start();
+        foreach (LoadShare share in _shares) share.Loop.Post(static s => ((LoadShare)s!).StartConnecting(), share);
+
+        while (true)
+        {
+            long now = Stopwatch.GetTimestamp();
+            if (now >= MeasureUntil) break;
+            Thread.Sleep(TimeSpan.FromSeconds(Math.Min(1.0, (double)(MeasureUntil - now) / Stopwatch.Frequency)));
+            everySecond?.Invoke(Stopwatch.GetElapsedTime(start));
+        }
+        // Read what the window saw, then stop: the loops keep running, so each share snapshots itself.
+        var snapshots = new ManualResetEventSlim[_shares.Length];
+        for (int i = 0; i < _shares.Length; i++)
+        {
+            snapshots[i] = new ManualResetEventSlim();
+            ManualResetEventSlim done = snapshots[i];
+            _shares[i].Loop.Post(s => { ((LoadShare)s!).Snapshot(); done.Set(); }, _shares[i]);
+        }
+        foreach (ManualResetEventSlim done in snapshots) done.Wait(TimeSpan.FromSeconds(10));
+        _group.Stop();
+        _group.Join(TimeSpan.FromSeconds(10));
+
+        var latency = new LatencyHistogram();
+        long open = 0, messages = 0, bytes = 0, mismatches = 0, errors = 0, failures = 0;
+        foreach (LoadShare s in _shares)
+        {
+            latency.Add(s.Latency);
+            open += s.OpenAtEnd;
+            messages += s.Latency.Count;
+            bytes += s.Bytes;
+            mismatches += s.MismatchesAtEnd;
+            errors += s.ErrorsAtEnd;
+            failures += s.FailuresAtEnd;
+        }
+        return new EchoLoadResult(_options.Connections, open, _options.Duration.TotalSeconds, messages, bytes, latency, mismatches, errors, failures);
+    }
+
+    public void Dispose() => _group.Dispose();
+
+    /// <summary>Describes a connect errno for people, e.g. "Connection refused".</summary>
+    internal static string Describe(int errno) => Sys.StrError(errno);
+}
