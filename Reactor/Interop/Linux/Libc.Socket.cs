@@ -5,6 +5,7 @@ namespace Reactor.Interop;
 // socket(7), tcp(7), ip(7), ipv6(7) with Linux constant values.
 internal static unsafe partial class Libc
 {
+    internal const int AF_UNIX = 1;
     internal const int AF_INET = 2;
     internal const int AF_INET6 = 10;
     internal const int SOCK_STREAM = 1;
@@ -87,6 +88,9 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Name, SetLastError = true)]
     internal static partial int connect(int sockfd, void* addr, uint addrlen);
+
+    [LibraryImport(Name, SetLastError = true)]
+    internal static partial int socketpair(int domain, int type, int protocol, int* sv);
 
     [LibraryImport(Name, SetLastError = true)]
     internal static partial nint recv(int sockfd, void* buf, nint len, int flags);
