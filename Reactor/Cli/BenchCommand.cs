@@ -53,7 +53,7 @@ internal static class BenchCommand
 
         Console.WriteLine(json ? Json(options, result) : Text(options, result));
         if (result.ConnectFailures > 0)
-            Console.Error.WriteLine($"reactor bench: {result.ConnectFailures} of {options.Connections} connects to {SocketOps.Format(options.Server.Address, options.Server.Port)} failed, the first with: {EchoLoad.Describe(load.FirstConnectError)}");
+            Console.Error.WriteLine($"reactor bench: {result.ConnectFailures} of {options.Connections} connects to {SocketOps.Format(options.Server.Address, options.Server.Port)} failed, the first with: {Interop.Sys.StrError(load.FirstConnectError)}");
         // Numbers from a run that lost or corrupted bytes are not a benchmark result: say so in the status.
         return result.Mismatches > 0 || result.Errors > 0 || result.ConnectFailures > 0 ? 1 : 0;
     }

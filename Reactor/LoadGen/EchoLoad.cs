@@ -2,7 +2,6 @@ using System;
 using System.Diagnostics;
 using System.Net;
 using System.Threading;
-using Reactor.Interop;
 
 namespace Reactor.LoadGen;
 
@@ -95,14 +94,18 @@ public sealed class EchoLoad : IDisposable
             everySecond?.Invoke(Stopwatch.GetElapsedTime(start));
         }
         // Read what the window saw, then stop: the loops keep running, so each share snapshots itself.
-        var snapshots = new ManualResetEventSlim[_shares.Length];
-        for (int i = 0; i < _shares.Length; i++)
+        using (var snapshots = new CountdownEvent(_shares.Length))
         {
-            snapshots[i] = new ManualResetEventSlim();
-            ManualResetEventSlim done = snapshots[i];
-            _shares[i].Loop.Post(s => { ((LoadShare)s!).Snapshot(); done.Set(); }, _shares[i]);
+            foreach (LoadShare share in _shares)
+            {
+                share.Loop.Post(s =>
+                {
+                    ((LoadShare)s!).Snapshot();
+                    snapshots.Signal();
+                }, share);
+            }
+            snapshots.Wait(TimeSpan.FromSeconds(10));
         }
-        foreach (ManualResetEventSlim done in snapshots) done.Wait(TimeSpan.FromSeconds(10));
         _group.Stop();
         _group.Join(TimeSpan.FromSeconds(10));
 
@@ -122,7 +125,4 @@ public sealed class EchoLoad : IDisposable
     }
 
     public void Dispose() => _group.Dispose();
-
-    /// <summary>Describes a connect errno for people, e.g. "Connection refused".</summary>
-    internal static string Describe(int errno) => Sys.StrError(errno);
 }

@@ -37,13 +37,12 @@ internal sealed unsafe class Connector : Registration
     public static void Start(EventLoop loop, IPEndPoint remote, IPAddress? source, TimeSpan timeout, IConnectionHandler handler, Action<int> onFailed)
     {
         int fd = Sys.Check(socket(remote.AddressFamily == AddressFamily.InterNetworkV6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+        var connector = new Connector(loop, fd, handler, onFailed);
         if (fd < 0)
         {
-            loop.Stats.connectFailures++;
-            onFailed(-fd);
+            connector.Report(-fd);
             return;
         }
-        var connector = new Connector(loop, fd, handler, onFailed);
         int rc = connector.Begin(remote, source);
         if (rc == 0) connector.Succeed();
         else if (rc != -Errno.EINPROGRESS) connector.Fail(-rc);
