@@ -121,6 +121,30 @@ public class BenchCommandTests
         Assert.Equal(0, server.Terminate(20));
     }
 
+    [Fact]
+    public void OnATerminal_PrintsAProgressLineEverySecond()
+    {
+        using var server = new NativeServer(["echo", "--threads", "1"]);
+        // script(1) runs the command on a pseudo-terminal, as a user's shell would.
+        string command = $"'{NativeBinary.Path_}' bench echo --port {server.Port} --connections 5 --duration 2s --warmup 1s --threads 1";
+        var (code, output, _) = NativeBinary.RunProgram("/usr/bin/script", ["-qec", command, "/dev/null"], timeoutMs: 30_000);
+        Assert.True(code == 0, $"exit {code}: {output}");
+        Assert.Matches(@"\r\s+1 s  warm-up\s+[\d,]+ msg/s  open 5/5", output);
+        Assert.Matches(@"\r\s+2 s  measuring\s+[\d,]+ msg/s  open 5/5  errors\+mismatches\+connect failures 0", output);
+        Assert.Contains("mismatched bytes 0  errors 0  connect failures 0", output);
+        Assert.Equal(0, server.Terminate());
+    }
+
+    [Fact]
+    public void NotOnATerminal_NoProgressLine()
+    {
+        using var server = new NativeServer(["echo", "--threads", "1"]);
+        var (code, _, stderr) = NativeBinary.RunProgram(NativeBinary.Path_, ["bench", "echo", "--port", $"{server.Port}", "--connections", "2", "--duration", "1500ms", "--warmup", "0s"]);
+        Assert.Equal(0, code);
+        Assert.Equal("", stderr);
+        Assert.Equal(0, server.Terminate());
+    }
+
     [Theory]
     [InlineData("--pipeline", "0")]
     [InlineData("--size", "0")]
@@ -160,7 +184,8 @@ public class BenchCommandTests
             string[] f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             if (f.Length < 4 || f[3] != "01") continue;   // 01: ESTABLISHED
             string[] local = f[1].Split(':');
-            if (int.Parse(local[1], NumberStyles.HexNumber) != port) continue;
+            // The server's side: local 127.0.0.1:port (0100007F in /proc's little-endian hex).
+            if (local[0] != "0100007F" || int.Parse(local[1], NumberStyles.HexNumber) != port) continue;
             uint remote = uint.Parse(f[2].Split(':')[0], NumberStyles.HexNumber);   // little-endian on x86
             yield return new IPAddress(remote).ToString();
         }

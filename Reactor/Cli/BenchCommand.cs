@@ -44,9 +44,10 @@ internal static class BenchCommand
             if (!progress) return;
             long messages = load.MessagesSoFar;
             double rate = (messages - lastMessages) / Math.Max(1e-3, (elapsed - lastTime).TotalSeconds);
+            // The line describes the second that just ended: name it by its middle.
+            string phase = (lastTime + elapsed) / 2 < options.Warmup ? "warm-up" : "measuring";
             lastMessages = messages;
             lastTime = elapsed;
-            string phase = elapsed < options.Warmup ? "warm-up" : "measuring";
             Console.Error.Write($"\r{elapsed.TotalSeconds,5:F0} s  {phase,-9}  {rate,12:N0} msg/s  open {load.OpenSoFar}/{options.Connections}  errors+mismatches+connect failures {load.ProblemsSoFar}   ");
         });
         if (progress) Console.Error.WriteLine();

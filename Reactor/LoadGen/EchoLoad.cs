@@ -49,7 +49,7 @@ public sealed class EchoLoad : IDisposable
         {
             LoopCount = options.Threads,
             // A pipelined batch is queued whole when the socket is full; never pause reading for it.
-            MaxPendingBytes = Math.Max(1 << 20, options.MessageSize * options.Pipeline * 2),
+            MaxPendingBytes = (int)Math.Min(int.MaxValue, Math.Max(1L << 20, 2L * options.MessageSize * options.Pipeline)),
             ShutdownTimeout = TimeSpan.FromSeconds(2),
         });
         _shares = new LoadShare[options.Threads];
@@ -63,16 +63,23 @@ public sealed class EchoLoad : IDisposable
     internal long MeasureUntil { get; private set; }
 
     /// <summary>Messages echoed so far, warm-up included (for a progress line). Any thread.</summary>
-    public long MessagesSoFar { get { long n = 0; foreach (LoadShare s in _shares) n += Volatile.Read(ref s.Completed); return n; } }
+    public long MessagesSoFar => Sum(static s => Volatile.Read(ref s.Completed));
 
     /// <summary>Connections open now. Any thread.</summary>
-    public long OpenSoFar { get { long n = 0; foreach (LoadShare s in _shares) n += Volatile.Read(ref s.Open); return n; } }
+    public long OpenSoFar => Sum(static s => Volatile.Read(ref s.Open));
+
+    /// <summary>Errors, mismatched bytes and failed connects so far. Any thread.</summary>
+    public long ProblemsSoFar => Sum(static s => Volatile.Read(ref s.Errors) + Volatile.Read(ref s.Mismatches) + Volatile.Read(ref s.ConnectFailures));
 
     /// <summary>The errno of the first failed connect, or 0.</summary>
-    public int FirstConnectError { get { foreach (LoadShare s in _shares) if (s.FirstConnectError != 0) return s.FirstConnectError; return 0; } }
+    public int FirstConnectError => Array.Find(_shares, static s => s.FirstConnectError != 0)?.FirstConnectError ?? 0;
 
-    /// <summary>Errors and mismatched bytes so far. Any thread.</summary>
-    public long ProblemsSoFar { get { long n = 0; foreach (LoadShare s in _shares) n += Volatile.Read(ref s.Errors) + Volatile.Read(ref s.Mismatches) + Volatile.Read(ref s.ConnectFailures); return n; } }
+    private long Sum(Func<LoadShare, long> read)
+    {
+        long n = 0;
+        foreach (LoadShare s in _shares) n += read(s);
+        return n;
+    }
 
     /// <summary>
     /// Connects, runs warm-up and the measured window, stops the loops and returns the result.
@@ -86,12 +93,18 @@ public sealed class EchoLoad : IDisposable
         _group.Start();
         foreach (LoadShare share in _shares) share.Loop.Post(static s => ((LoadShare)s!).StartConnecting(), share);
 
+        long nextReport = start + Stopwatch.Frequency;
         while (true)
         {
             long now = Stopwatch.GetTimestamp();
             if (now >= MeasureUntil) break;
-            Thread.Sleep(TimeSpan.FromSeconds(Math.Min(1.0, (double)(MeasureUntil - now) / Stopwatch.Frequency)));
-            everySecond?.Invoke(Stopwatch.GetElapsedTime(start));
+            if (now >= nextReport)
+            {
+                everySecond?.Invoke(Stopwatch.GetElapsedTime(start));
+                nextReport += Stopwatch.Frequency;
+            }
+            long wakeAt = Math.Min(nextReport, MeasureUntil);
+            Thread.Sleep((int)Math.Ceiling((wakeAt - now) * 1000.0 / Stopwatch.Frequency));
         }
         // Read what the window saw, then stop: the loops keep running, so each share snapshots itself.
         using (var snapshots = new CountdownEvent(_shares.Length))
@@ -110,18 +123,10 @@ public sealed class EchoLoad : IDisposable
         _group.Join(TimeSpan.FromSeconds(10));
 
         var latency = new LatencyHistogram();
-        long open = 0, messages = 0, bytes = 0, mismatches = 0, errors = 0, failures = 0;
-        foreach (LoadShare s in _shares)
-        {
-            latency.Add(s.Latency);
-            open += s.OpenAtEnd;
-            messages += s.Latency.Count;
-            bytes += s.Bytes;
-            mismatches += s.MismatchesAtEnd;
-            errors += s.ErrorsAtEnd;
-            failures += s.FailuresAtEnd;
-        }
-        return new EchoLoadResult(_options.Connections, open, _options.Duration.TotalSeconds, messages, bytes, latency, mismatches, errors, failures);
+        foreach (LoadShare s in _shares) latency.Add(s.Latency);
+        return new EchoLoadResult(_options.Connections, Sum(static s => s.OpenAtEnd), _options.Duration.TotalSeconds,
+            latency.Count, Sum(static s => s.Bytes), latency,
+            Sum(static s => s.MismatchesAtEnd), Sum(static s => s.ErrorsAtEnd), Sum(static s => s.FailuresAtEnd));
     }
 
     public void Dispose() => _group.Dispose();
