@@ -15,6 +15,7 @@ build() {
     rm -f "$ARTIFACTS/bin/reactor.xml"
     print_size "$ARTIFACTS/bin/reactor"
     publish_static_lib
+    publish_shared_lib
     build_c
 }
 
@@ -49,7 +50,17 @@ publish_static_lib() {
     print_size "$lib/libreactor.a"
 }
 
-# The C example and the C ABI test, compiled exactly as the README tells a user to.
+# The same ABI as libreactor.so, for programs that would rather link it dynamically.
+publish_shared_lib() {
+    local staging="$ARTIFACTS/obj/shared"
+    dotnet publish Reactor/Reactor.csproj -c Release -nologo -v q -p:PublishAot=true -p:NativeLib=Shared \
+        -p:OutputType=Library -p:IntermediateOutputPath=obj/Release/shared/ -o "$staging"
+    cp "$staging/reactor.so" "$ARTIFACTS/lib/libreactor.so"
+    print_size "$ARTIFACTS/lib/libreactor.so"
+}
+
+# The C example and the C ABI test, compiled exactly as the README tells a user to; the test
+# also against the shared library.
 build_c() {
     local ldflags
     ldflags=$(cat "$ARTIFACTS/lib/reactor.ldflags")
@@ -57,6 +68,8 @@ build_c() {
     gcc -O2 -Wall -Wextra -Werror examples/c/echo_server.c $ldflags -o "$ARTIFACTS/bin/echo_server"
     # shellcheck disable=SC2086
     gcc -O2 -Wall -Wextra -Werror Reactor.Tests/EndToEnd/c/c_api_test.c $ldflags -o "$ARTIFACTS/bin/c_api_test"
+    gcc -O2 -Wall -Wextra -Werror Reactor.Tests/EndToEnd/c/c_api_test.c -I"$ARTIFACTS/include" \
+        -L"$ARTIFACTS/lib" -lreactor -Wl,-rpath,"$ARTIFACTS/lib" -o "$ARTIFACTS/bin/c_api_test_shared"
     print_size "$ARTIFACTS/bin/echo_server"
 }
 

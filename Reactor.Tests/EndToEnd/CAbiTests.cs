@@ -14,11 +14,13 @@ namespace Reactor.Tests.EndToEnd;
 /// </summary>
 public class CAbiTests
 {
-    [Fact]
-    public void CApiTest_EveryExportAndErrorPath_Passes()
+    [Theory]
+    [InlineData("c_api_test")]          // linked with libreactor.a and reactor.ldflags
+    [InlineData("c_api_test_shared")]   // linked with -lreactor (libreactor.so)
+    public void CApiTest_EveryExportAndErrorPath_Passes(string program)
     {
-        var (code, stdout, stderr) = NativeBinary.RunProgram(NativeBinary.Artifact("c_api_test"), [], timeoutMs: 60_000);
-        Assert.True(code == 0, $"c_api_test exited {code}\n{stdout}\n{stderr}");
+        var (code, stdout, stderr) = NativeBinary.RunProgram(NativeBinary.Artifact(program), [], timeoutMs: 60_000);
+        Assert.True(code == 0, $"{program} exited {code}\n{stdout}\n{stderr}");
         Assert.Matches(@"\n\d{2,} checks, 0 failed\n", stdout);
     }
 
