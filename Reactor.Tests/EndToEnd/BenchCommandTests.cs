@@ -70,6 +70,26 @@ public class BenchCommandTests
     }
 
     [Fact]
+    public void OutOfFds_UlimitN64_ConnectFailuresCountedRestKeepWorking()
+    {
+        using var server = new NativeServer(["echo", "--threads", "1"]);
+        // Every connect beyond the fd limit fails at once (EMFILE): none may take the run down.
+        var (code, stdout, stderr) = NativeBinary.RunProgram("/bin/sh",
+            ["-c", "ulimit -n 64 && exec \"$0\" \"$@\"", NativeBinary.Path_, "bench", "echo", "--port", $"{server.Port}",
+             "--connections", "5000", "--duration", "1s", "--warmup", "0s", "--json"], timeoutMs: 30_000);
+        JsonElement r = JsonDocument.Parse(stdout).RootElement;
+        Assert.Equal(1, code);
+        long open = r.GetProperty("open").GetInt64();
+        Assert.InRange(open, 30, 64);
+        Assert.Equal(5000 - open, r.GetProperty("connect_failures").GetInt64());
+        Assert.Equal(0, r.GetProperty("mismatches").GetInt64());
+        Assert.Equal(0, r.GetProperty("errors").GetInt64());
+        Assert.True(r.GetProperty("messages").GetInt64() > 1000, r.ToString());
+        Assert.Contains("the first with: Too many open files", stderr);
+        Assert.Equal(0, server.Terminate());
+    }
+
+    [Fact]
     public void ServerKilledMidRun_ErrorsCountedAndRunEndsOnTime()
     {
         var server = new NativeServer(["echo", "--threads", "1"]);

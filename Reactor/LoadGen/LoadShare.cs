@@ -19,6 +19,7 @@ internal sealed class LoadShare
     private readonly IPAddress[] _sources;
     private int _nextConnection;
     private int _connecting;
+    private bool _starting;
 
     public readonly EventLoop Loop;
     public readonly LatencyHistogram Latency = new();
@@ -44,7 +45,12 @@ internal sealed class LoadShare
 
     public void StartConnecting()
     {
+        // A connect that succeeds or fails at once calls back in here; the loop below, further up
+        // the stack, picks up from there, so thousands of instant failures cannot nest.
+        if (_starting) return;
+        _starting = true;
         while (_connecting < ConnectWindow && _nextConnection < Options.Connections) ConnectNext();
+        _starting = false;
     }
 
     private void ConnectNext()
