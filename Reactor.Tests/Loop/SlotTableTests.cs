@@ -29,6 +29,20 @@ public class SlotTableTests
     }
 
     [Fact]
+    public void GetMasked_ComparesOnlyTheMaskedGenerationBits()
+    {
+        var table = new SlotTable(2);
+        var item = new Dummy();
+        ulong token = table.Add(item);
+        uint index = (uint)token, generation = (uint)(token >> 32);
+        Assert.Same(item, table.Get(index, generation | 0xFF00_0000, 0x00FF_FFFF));   // high bits ignored
+        Assert.Null(table.Get(index, generation + 1, 0x00FF_FFFF));
+        Assert.Null(table.Get(index + 1, generation, 0x00FF_FFFF));                  // never issued
+        table.Remove(token);
+        Assert.Null(table.Get(index, generation, 0x00FF_FFFF));                      // stale
+    }
+
+    [Fact]
     public void Add_BeyondCapacity_Grows()
     {
         var table = new SlotTable(1);

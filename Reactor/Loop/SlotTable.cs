@@ -44,10 +44,16 @@ internal sealed class SlotTable
     }
 
     /// <summary>The registration for <paramref name="token"/>, or null when the token is stale.</summary>
-    public Registration? Get(ulong token)
+    public Registration? Get(ulong token) => Get((uint)token, (uint)(token >> 32), uint.MaxValue);
+
+    /// <summary>
+    /// The registration in slot <paramref name="index"/> if its generation matches
+    /// <paramref name="generation"/> in the bits of <paramref name="mask"/> (handles that carry
+    /// only part of the generation), or null.
+    /// </summary>
+    public Registration? Get(uint index, uint generation, uint mask)
     {
-        uint index = (uint)token;
-        if (index >= (uint)_used || _generations[index] != (uint)(token >> 32)) return null;
+        if (index >= (uint)_used || (_generations[index] & mask) != (generation & mask)) return null;
         return _items[index];
     }
 

@@ -17,14 +17,16 @@ internal sealed unsafe class EmbeddedServer
 
     private int _stopped;
 
-    private EmbeddedServer(int index, LoopGroup group, NativeHandler handler)
+    private EmbeddedServer(int index, int generation, LoopGroup group, NativeHandler handler)
     {
         Index = index;
+        Generation = generation;
         Group = group;
         Handler = handler;
     }
 
     public int Index { get; }
+    public int Generation { get; }
     public LoopGroup Group { get; }
     public NativeHandler Handler { get; }
 
@@ -51,17 +53,18 @@ internal sealed unsafe class EmbeddedServer
         };
         if (options.LoopCount > ConnectionHandle.MaxLoops) throw new ArgumentException($"loop_count {o.loop_count} is above {ConnectionHandle.MaxLoops}");
 
-        int index;
+        int index, generation;
         lock (TableLock)
         {
             index = Array.IndexOf(Table, null);
             if (index < 0) return 0;
             Table[index] = Placeholder;
+            generation = Generations[index];
         }
         try
         {
             var group = new LoopGroup(options);
-            var server = new EmbeddedServer(index, group, new NativeHandler(index, callbacks, user));
+            var server = new EmbeddedServer(index, generation, group, new NativeHandler(index, generation, callbacks, user));
             try
             {
                 group.Serve(server.Handler);
@@ -74,7 +77,7 @@ internal sealed unsafe class EmbeddedServer
             lock (TableLock)
             {
                 Table[index] = server;
-                return (Generations[index] << 6 | index) + 1;
+                return (generation << 6 | index) + 1;
             }
         }
         catch
@@ -85,7 +88,7 @@ internal sealed unsafe class EmbeddedServer
     }
 
     // Holds a table entry while a server binds, outside the lock.
-    private static readonly EmbeddedServer Placeholder = new(-1, null!, null!);
+    private static readonly EmbeddedServer Placeholder = new(-1, -1, null!, null!);
 
     /// <summary>The live server of <paramref name="handle"/>, or null.</summary>
     public static EmbeddedServer? Find(int handle)
@@ -100,14 +103,15 @@ internal sealed unsafe class EmbeddedServer
         }
     }
 
-    /// <summary>The live server at <paramref name="index"/> (from a connection handle), or null.</summary>
-    public static EmbeddedServer? AtIndex(int index)
+    /// <summary>
+    /// The live server of a connection handle's <paramref name="index"/> and low 8 bits of
+    /// <paramref name="generation"/>, or null. No lock: it is on every reactor_send, and a table
+    /// entry is one reference whose server never changes its index or generation.
+    /// </summary>
+    public static EmbeddedServer? AtIndex(int index, int generation)
     {
-        lock (TableLock)
-        {
-            EmbeddedServer? s = Table[index];
-            return s == Placeholder ? null : s;
-        }
+        EmbeddedServer? s = Volatile.Read(ref Table[index]);
+        return s is not null && s != Placeholder && (s.Generation & 0xFF) == generation ? s : null;
     }
 
     /// <summary>True on one of this server's loop threads, where waiting for the server would deadlock.</summary>

@@ -161,21 +161,21 @@ internal static unsafe class Exports
     /// </summary>
     private static int OnConnection(string call, ulong handle, ReadOnlySpan<byte> payload, ConnectionAction action)
     {
-        var (serverIndex, loopIndex, token) = ConnectionHandle.Unpack(handle);
-        EmbeddedServer? server = EmbeddedServer.AtIndex(serverIndex);
+        var (serverIndex, serverGeneration, loopIndex, slot, generation) = ConnectionHandle.Unpack(handle);
+        EmbeddedServer? server = EmbeddedServer.AtIndex(serverIndex, serverGeneration);
         if (server is null || loopIndex >= server.Group.Loops.Count)
             return NativeErrors.Fail(NativeErrors.ENOTCONN, $"{call}: no such connection (handle 0x{handle:x})");
         EventLoop loop = server.Group.Loops[loopIndex];
         if (loop.IsOnLoopThread)
         {
-            if (loop.Slots.Get(token) is not Connection c || !action(c, payload))
+            if (loop.Slots.Get(slot, generation, ConnectionHandle.GenerationMask) is not Connection c || !action(c, payload))
                 return NativeErrors.Fail(NativeErrors.ENOTCONN, $"{call}: the connection is closed (handle 0x{handle:x})");
             return NativeErrors.Ok;
         }
         byte[] copy = payload.ToArray();
         loop.Post(_ =>
         {
-            if (loop.Slots.Get(token) is Connection c) action(c, copy);
+            if (loop.Slots.Get(slot, generation, ConnectionHandle.GenerationMask) is Connection c) action(c, copy);
         }, null);
         return NativeErrors.Ok;
     }

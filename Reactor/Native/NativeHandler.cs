@@ -24,9 +24,9 @@ internal struct NativeOptions
 }
 
 /// <summary>Forwards connection events to the C callbacks of one embedded server.</summary>
-internal sealed unsafe class NativeHandler(int serverIndex, NativeCallbacks callbacks, void* user) : IConnectionHandler
+internal sealed unsafe class NativeHandler(int serverIndex, int serverGeneration, NativeCallbacks callbacks, void* user) : IConnectionHandler
 {
-    public ulong HandleOf(Connection c) => ConnectionHandle.Pack(serverIndex, c.Loop.Id, c.Token);
+    public ulong HandleOf(Connection c) => ConnectionHandle.Pack(serverIndex, serverGeneration, c.Loop.Id, c.Token);
 
     public void OnOpen(Connection connection)
     {

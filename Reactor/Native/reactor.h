@@ -23,7 +23,8 @@
  *   reactor_server_destroy   no: REACTOR_EDEADLK        yes
  *
  * Handles are integers, never pointers. A stale handle (a closed connection, a destroyed
- * server) is detected and refused with an error; it never reaches another connection.
+ * server) is detected and refused with an error; it never reaches another connection (unless it
+ * is kept while its slot is reused 16 million times, or its server entry 256 times).
  */
 #ifndef REACTOR_H
 #define REACTOR_H

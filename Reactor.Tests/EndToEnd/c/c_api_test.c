@@ -346,6 +346,32 @@ static void test_commands_and_stop(void)
     CHECK_RC(reactor_send(conn, "x", 1), REACTOR_ENOTCONN, "send on a connection of a destroyed server");
 }
 
+/* A destroyed server's connection handle must not reach the connection of the server that
+   takes its table entry, although that connection gets the same loop, slot and slot generation. */
+static void test_handle_of_destroyed_server(void)
+{
+    struct server_state a = { 0 }, b = { 0 };
+    reactor_options options = { .size = sizeof options, .loop_count = 1 };
+    CHECK_RC(reactor_server_start("127.0.0.1", 0, &options, &callbacks, &a, &a.server), REACTOR_OK, "start server A");
+    int fd = connect_to(reactor_server_port(a.server));
+    wait_for(&a.opened, 1);
+    reactor_conn_t old = atomic_load(&a.first_conn);
+    CHECK_RC(reactor_server_destroy(a.server), REACTOR_OK, "destroy server A with a connection open");
+    close(fd);
+
+    atomic_store(&b.first_conn, old);   /* B's '!s' command sends to A's old connection */
+    atomic_store(&b.stale_send_rc, Unset);
+    CHECK_RC(reactor_server_start("127.0.0.1", 0, &options, &callbacks, &b, &b.server), REACTOR_OK, "start server B");
+    CHECK(((a.server - 1) & 63) == ((b.server - 1) & 63), "B took A's table entry");
+    fd = connect_to(reactor_server_port(b.server));
+    char reply = 0;
+    write_all(fd, "!s", 2);
+    CHECK(read_exact(fd, &reply, 1) == 1 && reply == 'S', "B's connection got only its own reply ('%c')", reply);
+    CHECK_RC(wait_set(&b.stale_send_rc), REACTOR_ENOTCONN, "send on a destroyed server's connection handle");
+    close(fd);
+    CHECK_RC(reactor_server_destroy(b.server), REACTOR_OK, "destroy server B");
+}
+
 static void test_ipv6_and_limit(void)
 {
     struct server_state s = { 0 };
@@ -376,6 +402,7 @@ int main(void)
     test_bad_arguments();
     test_echo();
     test_commands_and_stop();
+    test_handle_of_destroyed_server();
     test_ipv6_and_limit();
     printf("%d checks, %d failed\n", checks, failures);
     return failures == 0 ? 0 : 1;
