@@ -36,7 +36,7 @@ internal sealed unsafe class Connector : Registration
     /// <summary>Starts connecting; every outcome, even an immediate one, reaches the handler or <paramref name="onFailed"/>.</summary>
     public static void Start(EventLoop loop, IPEndPoint remote, IPAddress? source, TimeSpan timeout, IConnectionHandler handler, Action<int> onFailed)
     {
-        int fd = Sys.Check(socket(remote.AddressFamily == AddressFamily.InterNetworkV6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+        int fd = Sys.Check(socket(SocketOps.FamilyOf(remote.Address), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
         var connector = new Connector(loop, fd, handler, onFailed);
         if (fd < 0)
         {
@@ -51,13 +51,13 @@ internal sealed unsafe class Connector : Registration
 
     private int Begin(IPEndPoint remote, IPAddress? source)
     {
-        int one = 1;
-        if (_loop.Options.NoDelay) setsockopt(_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(int));
+        if (_loop.Options.NoDelay) SocketOps.EnableNoDelay(_fd);
         sockaddr_storage sa;
         if (source is not null)
         {
             // Leave the port to connect(2): binding picks it without knowing the destination, so
             // many connections from one source address would run out of ports much sooner.
+            int one = 1;
             if (source.AddressFamily == AddressFamily.InterNetwork) setsockopt(_fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(int));
             uint sourceLength = SocketOps.ToSockaddr(source, 0, &sa);
             int bound = Sys.Check(bind(_fd, &sa, sourceLength));

@@ -75,11 +75,7 @@ internal sealed unsafe class Listener : Registration
             _loop.Stats.rejected++;
             return;
         }
-        if (_loop.Options.NoDelay)
-        {
-            int one = 1;
-            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(int));
-        }
+        if (_loop.Options.NoDelay) SocketOps.EnableNoDelay(fd);
         if (new Connection(_loop, fd, _handler, _limit).Open()) _loop.Stats.accepted++;
     }
 

@@ -54,10 +54,16 @@ internal static unsafe class SocketOps
         }
     }
 
-    public static int CreateSocket(IPAddress address, int type)
+    public static int CreateSocket(IPAddress address, int type) =>
+        Sys.ThrowIfError(Sys.Check(socket(FamilyOf(address), type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)), "socket");
+
+    public static int FamilyOf(IPAddress address) => address.AddressFamily == AddressFamily.InterNetworkV6 ? AF_INET6 : AF_INET;
+
+    /// <summary>TCP_NODELAY: small replies go out at once instead of waiting for an ACK (Nagle).</summary>
+    public static void EnableNoDelay(int fd)
     {
-        int family = address.AddressFamily == AddressFamily.InterNetworkV6 ? AF_INET6 : AF_INET;
-        return Sys.ThrowIfError(Sys.Check(socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)), "socket");
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(int));
     }
 
     public static void Bind(int fd, IPAddress address, int port)
