@@ -46,6 +46,17 @@ public class BenchCommandTests
     }
 
     [Fact]
+    public void IPv6Server_AllConnectionsOpenAndVerified()
+    {
+        using var server = new NativeServer(["echo", "--bind", "::1", "--threads", "1"]);
+        var (code, r, stderr) = Bench(server.Port, "--host", "::1", "--connections", "20", "--duration", "500ms", "--warmup", "0s");
+        Assert.True(code == 0, $"exit {code}: {r} {stderr}");
+        Assert.Equal(20, r.GetProperty("open").GetInt32());
+        Assert.True(r.GetProperty("messages").GetInt64() > 20, r.ToString());
+        Assert.Equal(0, server.Terminate());
+    }
+
+    [Fact]
     public void UpperServer_RewritesBytes_MismatchesCountedAndExitOne()
     {
         using var server = new NativeServer(["upper", "--threads", "1"]);
