@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
@@ -125,30 +126,29 @@ public class BenchCommandTests
     public void TenThousandConnections_FromFourSourceAddresses_AllOpenAndVerified()
     {
         using var server = new NativeServer(["echo", "--threads", "2"]);
-        var sources = new HashSet<string>();
-        int peak = 0;
+        // The server's peers (remote address:port), gathered while the run lasts. /proc/net/tcp is
+        // read in chunks while other tests open and close sockets, so one read can repeat or miss
+        // entries: a set over many reads counts each peer once.
+        var peers = new HashSet<IPEndPoint>();
         using var done = new CancellationTokenSource();
         var watcher = Task.Run(() =>
         {
-            // While the run lasts, see how many peers the server has and which 127.0.0.x they come from.
             while (!done.IsCancellationRequested)
             {
-                var peers = new List<string>(ServerSidePeers(server.Port));
-                peak = Math.Max(peak, peers.Count);
-                sources.UnionWith(peers);
+                peers.UnionWith(ServerSidePeers(server.Port));
                 Thread.Sleep(200);
             }
         });
         var (code, r, stderr) = Bench(server.Port, "--connections", "10000", "--sources", "4", "--duration", "2s", "--warmup", "1s");
         done.Cancel();
         watcher.Wait();
-        Assert.Equal(10_000, peak);
+        Assert.Equal(10_000, peers.Count);
         Assert.True(code == 0, $"exit {code}: {r} {stderr}");
         Assert.Equal(10_000, r.GetProperty("open").GetInt32());
         Assert.Equal(0, r.GetProperty("mismatches").GetInt64());
         Assert.Equal(0, r.GetProperty("errors").GetInt64());
         Assert.True(r.GetProperty("messages").GetInt64() >= 10_000, r.ToString());
-        Assert.Equal(["127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4"], new SortedSet<string>(sources));
+        Assert.Equal(["127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4"], new SortedSet<string>(peers.Select(p => p.Address.ToString())));
         Assert.Equal(0, server.Terminate(20));
     }
 
@@ -207,18 +207,18 @@ public class BenchCommandTests
 
     private static void Kill9(int pid) => System.Diagnostics.Process.GetProcessById(pid).Kill();
 
-    /// <summary>Remote addresses of the established TCP sockets whose local port is <paramref name="port"/> (from /proc/net/tcp).</summary>
-    private static IEnumerable<string> ServerSidePeers(int port)
+    /// <summary>Remote ends of the established TCP sockets whose local end is 127.0.0.1:<paramref name="port"/> (from /proc/net/tcp).</summary>
+    private static IEnumerable<IPEndPoint> ServerSidePeers(int port)
     {
         foreach (string line in File.ReadLines("/proc/net/tcp"))
         {
             string[] f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             if (f.Length < 4 || f[3] != "01") continue;   // 01: ESTABLISHED
             string[] local = f[1].Split(':');
-            // The server's side: local 127.0.0.1:port (0100007F in /proc's little-endian hex).
+            // Addresses are hex in host (little-endian) order: 127.0.0.1 is 0100007F.
             if (local[0] != "0100007F" || int.Parse(local[1], NumberStyles.HexNumber) != port) continue;
-            uint remote = uint.Parse(f[2].Split(':')[0], NumberStyles.HexNumber);   // little-endian on x86
-            yield return new IPAddress(remote).ToString();
+            string[] remote = f[2].Split(':');
+            yield return new IPEndPoint(uint.Parse(remote[0], NumberStyles.HexNumber), int.Parse(remote[1], NumberStyles.HexNumber));
         }
     }
 }
