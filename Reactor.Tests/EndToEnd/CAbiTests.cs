@@ -1,7 +1,6 @@
 using System;
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 using System.Threading.Tasks;
 using Reactor.Tests.Infrastructure;
 using Xunit;
@@ -28,12 +27,7 @@ public class CAbiTests
     public async Task CExample_Echo_EchoesEveryByteAndExitsZeroOnSigterm()
     {
         using var server = new NativeServer(["--threads", "2"], executable: NativeBinary.Artifact("echo_server"));
-        var data = RandomNumberGenerator.GetBytes(2 << 20);
-        var sockets = new Socket[16];
-        for (int i = 0; i < sockets.Length; i++) sockets[i] = await server.ConnectAsync();
-        var echoes = await Task.WhenAll(Array.ConvertAll(sockets, s => s.EchoAsync(data))).WaitAsync(TimeSpan.FromSeconds(60));
-        foreach (byte[] e in echoes) Assert.True(data.AsSpan().SequenceEqual(e));
-        foreach (Socket s in sockets) s.Dispose();
+        await server.AssertEchoesAsync(connections: 16, bytes: 2 << 20);
         Assert.Equal(0, server.Terminate());
     }
 

@@ -1,7 +1,6 @@
 using System;
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 using System.Threading.Tasks;
 using Reactor.Tests.Infrastructure;
 using Xunit;
@@ -15,12 +14,7 @@ public class NativeBinaryTests
     public async Task Echo_NativeBinary_EchoesAndExitsZeroOnSigterm()
     {
         using var server = new NativeServer(["echo", "--threads", "2"]);
-        var data = RandomNumberGenerator.GetBytes(4 << 20);
-        var sockets = new Socket[20];
-        for (int i = 0; i < sockets.Length; i++) sockets[i] = await server.ConnectAsync();
-        var echoes = await Task.WhenAll(Array.ConvertAll(sockets, s => s.EchoAsync(data))).WaitAsync(TimeSpan.FromSeconds(60));
-        foreach (byte[] e in echoes) Assert.True(data.AsSpan().SequenceEqual(e));
-        foreach (Socket s in sockets) s.Dispose();
+        await server.AssertEchoesAsync(connections: 20, bytes: 4 << 20);
         Assert.Equal(0, server.Terminate());
     }
 

@@ -74,6 +74,20 @@ public sealed partial class NativeServer : IDisposable
         return s;
     }
 
+    /// <summary>
+    /// Echoes <paramref name="bytes"/> random bytes on each of <paramref name="connections"/>
+    /// concurrent connections and asserts every byte came back, in order.
+    /// </summary>
+    public async Task AssertEchoesAsync(int connections, int bytes)
+    {
+        byte[] data = System.Security.Cryptography.RandomNumberGenerator.GetBytes(bytes);
+        var sockets = new Socket[connections];
+        for (int i = 0; i < sockets.Length; i++) sockets[i] = await ConnectAsync();
+        byte[][] echoes = await Task.WhenAll(Array.ConvertAll(sockets, s => s.EchoAsync(data))).WaitAsync(TimeSpan.FromSeconds(60));
+        foreach (byte[] e in echoes) Assert.True(data.AsSpan().SequenceEqual(e), "an echo differs from what was sent");
+        foreach (Socket s in sockets) s.Dispose();
+    }
+
     /// <summary>Resident set size in KiB (VmRSS).</summary>
     public long RssKiB() => StatusField("VmRSS");
 
