@@ -1,27 +1,37 @@
 #!/usr/bin/env bash
-# Alternating A/B of two echo servers under `reactor bench echo`: throughput and server CPU per
-# message, medians over rounds. Server on core 0 (one loop/thread), client on core 1.
+# Alternating A/B of echo servers and load clients: throughput and server CPU per message,
+# medians over rounds. Server on core 0 (one loop/thread), client on core 1, as in bench.sh.
 #
-#   scripts/ab.sh reactor c-epoll [--rounds 5] [--connections "100 1000"] [--seconds 5]
+#   scripts/ab.sh reactor c-epoll [--rounds 5] [--connections "100 1000"] [--seconds 5] [--clients reactor]
 #   servers: reactor, c-epoll (scripts/peers/c_epoll_echo.c), c-embedded (examples/c/echo_server.c)
+#   clients: reactor (reactor bench echo), c (scripts/loadgen/echo_client.c, independent)
+#
+# Cross-check of the two load clients on both servers, 100 connections:
+#   scripts/ab.sh reactor c-epoll --clients "reactor c" --connections 100 --rounds 3
+# then, per server, the ratio of the clients' medians is printed as well.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=$PWD/artifacts/bench-bin PORT=${BENCH_PORT:-7660}
-[ $# -ge 2 ] || { echo "usage: scripts/ab.sh SERVER_A SERVER_B [--rounds N] [--connections \"100 1000\"] [--seconds N]" >&2; exit 2; }
+usage() { echo "usage: scripts/ab.sh SERVER_A SERVER_B [--rounds N] [--connections \"100 1000\"] [--seconds N] [--clients \"reactor c\"]" >&2; exit 2; }
+[ $# -ge 2 ] || usage
 servers="$1 $2"; shift 2
-rounds=5 connections="100 1000" seconds=5
+rounds=5 connections="100 1000" seconds=5 clients=reactor
 while [ $# -gt 0 ]; do
     case "$1" in
         --rounds) rounds=$2; shift ;;
         --connections) connections=$2; shift ;;
         --seconds) seconds=$2; shift ;;
-        *) echo "scripts/ab.sh: unknown flag $1" >&2; exit 2 ;;
+        --clients) clients=$2; shift ;;
+        *) usage ;;
     esac
     shift
 done
+
+command -v gcc >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc >/dev/null; }
 [ -x artifacts/bin/echo_server ] || ./build.sh >/dev/null
 mkdir -p "$BIN"
 gcc -O2 -Wall -pthread -o "$BIN/c_epoll_echo" scripts/peers/c_epoll_echo.c
+gcc -O2 -Wall -o "$BIN/echo_client" scripts/loadgen/echo_client.c
 
 server_cmd() {
     case "$1" in
@@ -32,31 +42,49 @@ server_cmd() {
     esac
 }
 
+# Prints the client's messages per second for $1 connections.
+run_client() {
+    case "$client" in
+        reactor) taskset -c 1 artifacts/bin/reactor bench echo --port "$PORT" --connections "$1" --threads 1 \
+                     --duration "${seconds}s" --warmup 1s --json ;;
+        c) taskset -c 1 "$BIN/echo_client" --port "$PORT" --connections "$1" --duration "$seconds" --warmup 1 --json ;;
+        *) echo "scripts/ab.sh: unknown client $client" >&2; exit 2 ;;
+    esac | grep -o '"messages_per_second":[0-9]*' | cut -d: -f2
+}
+
 results=$(mktemp)
+trap 'rm -f "$results"' EXIT
 for round in $(seq "$rounds"); do
     for server in $servers; do
         taskset -c 0 $(server_cmd "$server") >/dev/null &
         pid=$!
         sleep 0.5
         for conns in $connections; do
-            t0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
-            rate=$(taskset -c 1 artifacts/bin/reactor bench echo --port "$PORT" --connections "$conns" --threads 1 \
-                --duration "${seconds}s" --warmup 1s --json | grep -o '"messages_per_second":[0-9]*' | cut -d: -f2)
-            t1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
-            # Ticks (1/100 s) cover warm-up and run, so spread them over both.
-            cpu=$(awk -v t=$((t1 - t0)) -v r="$rate" -v s="$seconds" 'BEGIN { printf "%.2f", t * 10000 / (r * (s + 1)) }')
-            echo "round $round: $server, $conns connections: $rate msg/s, $cpu CPU us/msg"
-            echo "$server $conns $rate $cpu" >>"$results"
+            for client in $clients; do
+                t0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+                rate=$(run_client "$conns")
+                t1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+                # Ticks (1/100 s) cover warm-up and run, so spread them over both.
+                cpu=$(awk -v t=$((t1 - t0)) -v r="$rate" -v s="$seconds" 'BEGIN { printf "%.2f", t * 10000 / (r * (s + 1)) }')
+                echo "round $round: server $server, client $client, $conns connections: $rate msg/s, $cpu CPU us/msg"
+                echo "$server $client $conns $rate $cpu" >>"$results"
+            done
         done
         kill -TERM $pid; wait $pid || true
     done
 done
+
 median() { sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+column_median() { awk -v s="$1" -v c="$2" -v n="$3" -v f="$4" '$1 == s && $2 == c && $3 == n {print $f}' "$results" | median; }
 for conns in $connections; do
     for server in $servers; do
-        rate=$(awk -v s="$server" -v c="$conns" '$1 == s && $2 == c {print $3}' "$results" | median)
-        cpu=$(awk -v s="$server" -v c="$conns" '$1 == s && $2 == c {print $4}' "$results" | median)
-        echo "median: $server, $conns connections: $rate msg/s, $cpu CPU us/msg"
+        for client in $clients; do
+            echo "median: server $server, client $client, $conns connections: $(column_median "$server" "$client" "$conns" 4) msg/s, $(column_median "$server" "$client" "$conns" 5) CPU us/msg"
+        done
+        set -- $clients
+        if [ $# -eq 2 ]; then
+            awk -v s="$server" -v a="$(column_median "$server" "$1" "$conns" 4)" -v b="$(column_median "$server" "$2" "$conns" 4)" -v x="$1" -v y="$2" \
+                'BEGIN { printf "clients agree? server %s: %s/%s = %.2f\n", s, x, y, a / b }'
+        fi
     done
 done
-rm -f "$results"
