@@ -42,21 +42,32 @@ for r in rows:
     lines.append(
         f"| {r['server']} | {key[0]} | {key[1]} | {rate:,.0f} | {ratio} | {res['p50_us']} | {res['p99_us']} | "
         f"{res['mismatches']} | {cpu:.2f} | {per_msg:.2f} | {r['peak_rss_kib'] / 1024:.1f} |")
-    bars.append((f"{r['server']} c={key[0]} p={key[1]}", rate, r["server"] == "reactor"))
+    bars.append((key, r["server"], rate, ratio))
 open(md_path, "w").write("\n".join(lines) + "\n")
 
-# A horizontal bar chart: one bar per row, reactor's bars highlighted.
-width, left, bar_h, gap = 900, 260, 18, 6
-height = 40 + len(bars) * (bar_h + gap)
-top = max([b[1] for b in bars] + [1])
+# One panel per load (connections, pipeline), each scaled to its own fastest server, so the
+# 1-connection row is as readable as the pipelined one; reactor's bars highlighted.
+loads = list(dict.fromkeys(b[0] for b in bars))
+width, left, bar_h, gap, panel_gap = 900, 130, 16, 4, 34
+servers_per_load = {load: [b for b in bars if b[0] == load] for load in loads}
+height = 40 + sum(panel_gap + len(v) * (bar_h + gap) for v in servers_per_load.values())
 svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
-       f'<text x="10" y="20" font-size="14">Echo throughput (msg/s), 64-byte messages, server on 1 core</text>']
-for i, (label, rate, is_reactor) in enumerate(bars):
-    y = 35 + i * (bar_h + gap)
-    w = (width - left - 90) * rate / top
-    color = "#d9480f" if is_reactor else "#4c6ef5"
-    svg.append(f'<text x="{left - 8}" y="{y + 13}" text-anchor="end">{escape(label)}</text>')
-    svg.append(f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{color}"/>')
-    svg.append(f'<text x="{left + w + 5:.1f}" y="{y + 13}">{rate:,.0f}</text>')
+       '<text x="10" y="20" font-size="14">Echo throughput (msg/s, ratio to reactor), 64-byte messages, server on 1 core</text>']
+y = 40
+for load in loads:
+    panel = servers_per_load[load]
+    top = max(b[2] for b in panel) or 1
+    connections, pipeline = load
+    title = f"{connections:,} connection{'s' if connections != 1 else ''}" + (f", pipeline {pipeline}" if pipeline > 1 else "")
+    svg.append(f'<text x="10" y="{y + 16}" font-weight="bold">{escape(title)}</text>')
+    y += panel_gap - 10
+    for _, server, rate, ratio in panel:
+        w = (width - left - 150) * rate / top
+        color = "#d9480f" if server == "reactor" else "#4c6ef5"
+        svg.append(f'<text x="{left - 8}" y="{y + 12}" text-anchor="end">{escape(server)}</text>')
+        svg.append(f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{color}"/>')
+        svg.append(f'<text x="{left + w + 5:.1f}" y="{y + 12}">{rate:,.0f} ({ratio})</text>')
+        y += bar_h + gap
+    y += 10
 svg.append("</svg>")
 open(svg_path, "w").write("\n".join(svg) + "\n")
