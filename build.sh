@@ -26,12 +26,10 @@ print_size() {
 # libreactor.a is Reactor as NativeLib=Static; a C program also links the NativeAOT runtime
 # objects from the ILCompiler package, listed in reactor.ldflags (see DESIGN).
 publish_static_lib() {
-    local lib="$ARTIFACTS/lib" staging="$ARTIFACTS/obj/static"
-    # Its own intermediate folder, so the executable and the library never share stale objects.
-    dotnet publish Reactor/Reactor.csproj -c Release -nologo -v q -p:PublishAot=true -p:NativeLib=Static \
-        -p:OutputType=Library -p:IntermediateOutputPath=obj/Release/static/ -o "$staging"
+    local lib="$ARTIFACTS/lib"
+    publish_native_lib static
     mkdir -p "$lib" "$ARTIFACTS/include"
-    cp "$staging/reactor.a" "$lib/libreactor.a"
+    cp "$ARTIFACTS/obj/static/reactor.a" "$lib/libreactor.a"
     cp Reactor/Native/reactor.h "$ARTIFACTS/include/"
 
     local assets=Reactor/obj/project.assets.json packages version ilc
@@ -52,11 +50,16 @@ publish_static_lib() {
 
 # The same ABI as libreactor.so, for programs that would rather link it dynamically.
 publish_shared_lib() {
-    local staging="$ARTIFACTS/obj/shared"
-    dotnet publish Reactor/Reactor.csproj -c Release -nologo -v q -p:PublishAot=true -p:NativeLib=Shared \
-        -p:OutputType=Library -p:IntermediateOutputPath=obj/Release/shared/ -o "$staging"
-    cp "$staging/reactor.so" "$ARTIFACTS/lib/libreactor.so"
+    publish_native_lib shared
+    cp "$ARTIFACTS/obj/shared/reactor.so" "$ARTIFACTS/lib/libreactor.so"
     print_size "$ARTIFACTS/lib/libreactor.so"
+}
+
+# Publishes Reactor as NativeLib=Static or Shared ($1: static|shared) into artifacts/obj/$1, from
+# its own intermediate folder, so the executable and the libraries never share stale objects.
+publish_native_lib() {
+    dotnet publish Reactor/Reactor.csproj -c Release -nologo -v q -p:PublishAot=true -p:NativeLib="${1^}" \
+        -p:OutputType=Library -p:IntermediateOutputPath="obj/Release/$1/" -o "$ARTIFACTS/obj/$1"
 }
 
 # The C example and the C ABI test, compiled exactly as the README tells a user to; the test
