@@ -23,7 +23,7 @@ public sealed record EchoLoadOptions
 
 /// <summary>The measured window of a run, summed over loops.</summary>
 public sealed record EchoLoadResult(
-    int Connections, long Open, double Seconds, long Messages, long Bytes,
+    long Open, double Seconds, long Messages, long Bytes,
     LatencyHistogram Latency, long Mismatches, long Errors, long ConnectFailures)
 {
     public double MessagesPerSecond => Seconds > 0 ? Messages / Seconds : 0;
@@ -124,7 +124,7 @@ public sealed class EchoLoad : IDisposable
 
         var latency = new LatencyHistogram();
         foreach (LoadShare s in _shares) latency.Add(s.Latency);
-        return new EchoLoadResult(_options.Connections, Sum(static s => s.OpenAtEnd), _options.Duration.TotalSeconds,
+        return new EchoLoadResult(Sum(static s => s.OpenAtEnd), _options.Duration.TotalSeconds,
             latency.Count, Sum(static s => s.Bytes), latency,
             Sum(static s => s.MismatchesAtEnd), Sum(static s => s.ErrorsAtEnd), Sum(static s => s.FailuresAtEnd));
     }
