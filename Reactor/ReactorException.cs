@@ -10,11 +10,11 @@ namespace Reactor;
 /// </summary>
 public sealed class ReactorException : Exception
 {
-    /// <summary>The errno behind the failure, or 0 when it was not a system call.</summary>
-    public int Errno { get; }
+    /// <summary>The operating-system error behind the failure, or <see cref="ErrorCode.None"/> when it was not a system call.</summary>
+    public ErrorCode Error { get; }
 
-    public ReactorException(string call, int errno)
-        : base($"{call}: {Sys.StrError(errno)}") => Errno = errno;
+    public ReactorException(string call, ErrorCode error)
+        : base($"{call}: {Sys.StrError(error)}") => Error = error;
 
     public ReactorException(string message) : base(message) { }
 }

@@ -28,8 +28,9 @@ public sealed class ReactorOptions
     public bool NoDelay { get; set; } = true;
 
     /// <summary>
-    /// Size of one pool chunk and of one recv(2). Also the most unconsumed input a handler can
-    /// leave behind. Defaults to 16 KiB.
+    /// Size of one pool chunk and of one recv(2), and the default of
+    /// <see cref="Connection.MaxInputBytes"/> (the most unconsumed input a connection keeps;
+    /// a protocol raises it per connection). Defaults to 16 KiB.
     /// </summary>
     public int BufferSize { get; set; } = 16 * 1024;
 
@@ -43,8 +44,11 @@ public sealed class ReactorOptions
     public long MaxPoolBytes { get; set; } = 1L << 30;
 
     /// <summary>
-    /// Output high-water mark per connection: above it the loop stops reading from that
-    /// connection until the queue drains below half of it. Defaults to 1 MiB.
+    /// Output high-water mark per connection: when queued output reaches it the connection turns
+    /// unwritable (<see cref="Connection.IsWritable"/>) and, unless the handler turned
+    /// <see cref="Connection.PauseReadingWhileUnwritable"/> off, the loop stops reading from it;
+    /// at half of it (the low-water mark) it is writable again and
+    /// <see cref="IConnectionHandler.OnDrained"/> runs. Defaults to 1 MiB.
     /// </summary>
     public int MaxPendingBytes { get; set; } = 1 << 20;
 
@@ -65,6 +69,15 @@ public sealed class ReactorOptions
 
     /// <summary>How long a stopping loop keeps flushing queued output before it aborts what is left. Defaults to 5 s.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Called on the loop thread with every exception user code threw there (a handler callback,
+    /// a timer, posted work, a connect callback) after the loop contained it: the connection, if
+    /// any, was closed with <see cref="CloseReason.HandlerError"/> and the loop went on. Counted in
+    /// <see cref="LoopStats.CallbackErrors"/> either way. The library itself never prints; the
+    /// <c>reactor</c> command sets this to write one line to stderr. Defaults to null.
+    /// </summary>
+    public Action<EventLoop, Exception>? CallbackError { get; set; }
 
     internal const int ChunksPerSlab = 64;
 

@@ -37,7 +37,7 @@ public unsafe class ChunkQueueBenchmarks
     {
         _queue.Append(_data, _pool);
         Libc.iovec* iov = stackalloc Libc.iovec[64];
-        int n = _queue.Gather(iov, 64, _pool.ChunkSize);
+        int n = _queue.Gather(iov, 64);
         long bytes = 0;
         for (int i = 0; i < n; i++) bytes += iov[i].iov_len;
         _queue.Consume(bytes, _pool);

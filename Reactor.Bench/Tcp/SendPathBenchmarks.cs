@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using BenchmarkDotNet.Attributes;
 using Reactor.Backends;
 using Reactor.Interop;
+using Reactor.Platform;
 using static Reactor.Interop.Libc;
 
 namespace Reactor.Bench.Tcp;
@@ -44,11 +45,11 @@ public unsafe class SendPathBenchmarks
         int* sv = stackalloc int[2];
         Sys.ThrowIfError(Sys.Check(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv)), "socketpair(AF_UNIX)");
         _peerFd = sv[1];
-        SocketOps.SetOption(sv[0], SOL_SOCKET, SO_SNDBUF, SendBufferSize, "SO_SNDBUF");
+        Sockets.SetOption(sv[0], SOL_SOCKET, SO_SNDBUF, SendBufferSize, "SO_SNDBUF");
         _drainBuffer = (byte*)NativeMemory.Alloc(LargeSize);
 
-        _connection = new Connection(_loop, sv[0], new NullHandler(), null);
-        if (!_connection.Open()) throw new InvalidOperationException("the poller refused the connection");
+        _connection = new Connection(_loop, sv[0], null);
+        if (_connection.Open(new NullHandler()) != ErrorCode.None) throw new InvalidOperationException("the poller refused the connection");
 
         _small = new byte[SmallSize];
         _large = new byte[LargeSize];
@@ -111,9 +112,9 @@ public unsafe class SendPathBenchmarks
                 total += n;
                 continue;
             }
-            if (n == -Errno.EINTR) continue;
-            if (n == -Errno.EAGAIN) return total;
-            throw new InvalidOperationException($"recv on the peer: {(n == 0 ? "EOF" : Sys.StrError((int)-n))}");
+            if (n == -(int)ErrorCode.Interrupted) continue;
+            if (n == -(int)ErrorCode.WouldBlock) return total;
+            throw new InvalidOperationException($"recv on the peer: {(n == 0 ? "EOF" : Sys.ErrorOf(n).Message())}");
         }
     }
 

@@ -34,9 +34,11 @@ public class TimerHeapBenchmarks
     }
 
     [Benchmark]
-    public int AddFire()
+    public bool AddFire()
     {
         _heap.Add(0, Nothing, null);
-        return _heap.RunDue(0);
+        bool fired = _heap.TryTakeDue(0, out Action<object?>? callback, out object? state);
+        callback!(state);
+        return fired;
     }
 }

@@ -23,7 +23,7 @@ public unsafe class ChunkQueueTests
             Assert.True(queue.Append(data, pool));
             expected.AddRange(data);
 
-            int count = queue.Gather(iov, 16, pool.ChunkSize);
+            int count = queue.Gather(iov, 16);
             long available = 0;
             for (int i = 0; i < count; i++) available += iov[i].iov_len;
             long take = Math.Min(available, random.Next(0, 6000));

@@ -63,8 +63,8 @@ public sealed class TestServer : IDisposable
         }
     }
 
-    /// <summary>Pool chunks lent out beyond each loop's receive buffer.</summary>
-    public long ChunksInUse() => SumOnLoops(l => l.Buffers.RentedChunks - 1);
+    /// <summary>Pool chunks lent out beyond what each loop holds for itself.</summary>
+    public long ChunksInUse() => SumOnLoops(l => l.Buffers.RentedChunks - EventLoop.OwnChunks);
 
     public void Dispose()
     {

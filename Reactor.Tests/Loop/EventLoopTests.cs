@@ -60,7 +60,7 @@ public class EventLoopTests
         Assert.True(ran.Wait(TimeSpan.FromSeconds(5)));
         loop.Stop();
         Assert.True(loop.Join(TimeSpan.FromSeconds(5)));
-        Assert.Equal(1, loop.Stats.PostedErrors);
+        Assert.Equal(1, loop.Stats.CallbackErrors);
     }
 
     [Fact]

@@ -6,7 +6,7 @@ namespace Reactor.Tests.Loop;
 
 public class SlotTableTests
 {
-    private sealed class Dummy : Registration
+    private sealed class Dummy() : Registration(null!, -1)
     {
         internal override void OnReady(Readiness readiness) { }
         internal override void OnLoopStopping() { }

@@ -37,11 +37,11 @@ public class ConnectTests
         return (group, group.Loops[0]);
     }
 
-    private static Task<int> ConnectExpectingFailure(EventLoop loop, IPEndPoint remote, TimeSpan timeout)
+    private static Task<ErrorCode> ConnectExpectingFailure(EventLoop loop, IPEndPoint remote, TimeSpan timeout)
     {
-        var failed = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var failed = new TaskCompletionSource<ErrorCode>(TaskCreationOptions.RunContinuationsAsynchronously);
         var handler = new Greeter([1]);
-        loop.Post(_ => loop.Connect(remote, handler, errno => failed.SetResult(errno), timeout: timeout), null);
+        loop.Post(_ => loop.Connect(remote, handler, error => failed.SetResult(error), timeout: timeout), null);
         handler.Reply.Task.ContinueWith(_ => failed.TrySetException(new Exception("connected, expected a failure")), TaskScheduler.Default);
         return failed.Task;
     }
@@ -54,7 +54,7 @@ public class ConnectTests
         using (group)
         {
             var greeter = new Greeter("hello over an outgoing connection"u8.ToArray());
-            loop.Post(_ => loop.Connect(server.EndPoint, greeter, errno => greeter.Reply.TrySetException(new Exception($"errno {errno}"))), null);
+            loop.Post(_ => loop.Connect(server.EndPoint, greeter, error => greeter.Reply.TrySetException(new Exception($"connect failed: {error}"))), null);
             Assert.Equal("hello over an outgoing connection"u8.ToArray(), await greeter.Reply.Task.WaitAsync(TimeSpan.FromSeconds(10)));
             Assert.Equal(1, loop.Stats.Connected);
             Assert.Equal(1, loop.Stats.Open);
@@ -70,7 +70,7 @@ public class ConnectTests
         var (group, loop) = StartClientLoop();
         using (group)
         {
-            Assert.Equal(111, await ConnectExpectingFailure(loop, closedPort, TimeSpan.FromSeconds(5)).WaitAsync(TimeSpan.FromSeconds(10)));
+            Assert.Equal(ErrorCode.ConnectionRefused, await ConnectExpectingFailure(loop, closedPort, TimeSpan.FromSeconds(5)).WaitAsync(TimeSpan.FromSeconds(10)));
             Assert.Equal(1, loop.Stats.ConnectFailures);
             Assert.Equal(0, TestServer.OnLoop(loop, l => l.RegistrationCount));
         }
@@ -96,8 +96,8 @@ public class ConnectTests
         using (group)
         {
             var watch = System.Diagnostics.Stopwatch.StartNew();
-            int errno = await ConnectExpectingFailure(loop, remote, TimeSpan.FromMilliseconds(300)).WaitAsync(TimeSpan.FromSeconds(10));
-            Assert.Equal(110, errno);
+            ErrorCode error = await ConnectExpectingFailure(loop, remote, TimeSpan.FromMilliseconds(300)).WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal(ErrorCode.TimedOut, error);
             Assert.InRange(watch.ElapsedMilliseconds, 250, 3000);
             Assert.Equal(0, TestServer.OnLoop(loop, l => l.RegistrationCount));
         }

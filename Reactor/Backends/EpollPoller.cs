@@ -30,7 +30,7 @@ internal sealed unsafe class EpollPoller : Poller
         if (_eventfd < 0)
         {
             Sys.Close(_epfd);
-            throw new ReactorException("eventfd", -_eventfd);
+            throw new ReactorException("eventfd", Sys.ErrorOf(_eventfd));
         }
         _kernelEvents = (byte*)NativeMemory.Alloc((nuint)(batchSize * EventSize));
         Sys.ThrowIfError(Control(EPOLL_CTL_ADD, _eventfd, WakeToken, EPOLLIN), "epoll_ctl(ADD, eventfd)");
@@ -55,8 +55,8 @@ internal sealed unsafe class EpollPoller : Poller
         int n = Sys.Check(epoll_wait(_epfd, _kernelEvents, max, timeoutMs));
         if (n <= 0)
         {
-            if (n == 0 || n == -Errno.EINTR) return 0;
-            throw new ReactorException("epoll_wait", -n);
+            if (n == 0 || n == -(int)ErrorCode.Interrupted) return 0;
+            throw new ReactorException("epoll_wait", Sys.ErrorOf(n));
         }
         for (int i = 0; i < n; i++)
         {

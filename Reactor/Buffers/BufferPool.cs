@@ -4,10 +4,12 @@ using System.Runtime.InteropServices;
 namespace Reactor.Buffers;
 
 /// <summary>
-/// Fixed-size chunks of native memory for one loop. Memory comes in slabs allocated up front;
-/// when every chunk is lent out the pool grows by one slab, up to <see cref="MaxSlabs"/>, after
-/// which <see cref="Rent"/> returns null and the caller closes the connection that asked
-/// (its unsent bytes are reported lost). Not thread-safe: only the owning loop touches it.
+/// Native memory for one loop. Fixed-size chunks come from slabs allocated up front; when every
+/// chunk is lent out the pool grows by one slab. Input larger than a chunk (a frame or a header
+/// block a protocol allows to be bigger) gets a block of its own size, allocated when needed and
+/// freed when returned. Slabs and blocks share one budget of <see cref="MaxBytes"/>; beyond it
+/// <see cref="Rent"/> and <see cref="RentBlock"/> return null and the caller closes the connection
+/// that asked (its unsent bytes are reported lost). Not thread-safe: only the owning loop touches it.
 /// </summary>
 public sealed unsafe class BufferPool : IDisposable
 {
@@ -19,7 +21,7 @@ public sealed unsafe class BufferPool : IDisposable
     /// <param name="chunkSize">Bytes per chunk.</param>
     /// <param name="chunksPerSlab">Chunks allocated together in one slab.</param>
     /// <param name="initialSlabs">Slabs allocated up front.</param>
-    /// <param name="maxSlabs">The most slabs the pool will ever hold.</param>
+    /// <param name="maxSlabs">The budget, in slabs: slabs and blocks together stay within maxSlabs slabs' bytes.</param>
     public BufferPool(int chunkSize, int chunksPerSlab, int initialSlabs, int maxSlabs)
     {
         if (chunkSize < 64 || chunksPerSlab < 1 || initialSlabs < 0 || maxSlabs < Math.Max(1, initialSlabs))
@@ -36,11 +38,19 @@ public sealed unsafe class BufferPool : IDisposable
     public int ChunksPerSlab { get; }
     public int MaxSlabs { get; }
 
+    /// <summary>The most bytes slabs and blocks may hold together.</summary>
+    public long MaxBytes => (long)MaxSlabs * SlabBytes;
+
     /// <summary>Chunks the pool owns (lent out or free).</summary>
     public int TotalChunks => _slabCount * ChunksPerSlab;
 
     /// <summary>Chunks currently lent out.</summary>
     public int RentedChunks => TotalChunks - _freeCount;
+
+    /// <summary>Bytes currently lent out as blocks (<see cref="RentBlock"/>).</summary>
+    public long BlockBytes { get; private set; }
+
+    private long SlabBytes => (long)ChunkSize * ChunksPerSlab;
 
     /// <summary>Lends a chunk of <see cref="ChunkSize"/> bytes, or returns null when the pool is at its limit.</summary>
     public byte* Rent()
@@ -55,10 +65,25 @@ public sealed unsafe class BufferPool : IDisposable
         _free[_freeCount++] = (nint)chunk;
     }
 
+    /// <summary>Lends a block of <paramref name="size"/> bytes, or returns null when it would pass <see cref="MaxBytes"/>.</summary>
+    public byte* RentBlock(int size)
+    {
+        if (_slabCount * SlabBytes + BlockBytes + size > MaxBytes) return null;
+        BlockBytes += size;
+        return (byte*)NativeMemory.Alloc((nuint)size);
+    }
+
+    /// <summary>Frees a block that <see cref="RentBlock"/> lent with the same <paramref name="size"/>.</summary>
+    public void ReturnBlock(byte* block, int size)
+    {
+        BlockBytes -= size;
+        NativeMemory.Free(block);
+    }
+
     private bool AddSlab()
     {
-        if (_slabCount == MaxSlabs) return false;
-        nint slab = (nint)NativeMemory.AlignedAlloc((nuint)((long)ChunkSize * ChunksPerSlab), 4096);
+        if (_slabCount == MaxSlabs || (_slabCount + 1) * SlabBytes + BlockBytes > MaxBytes) return false;
+        nint slab = (nint)NativeMemory.AlignedAlloc((nuint)SlabBytes, 4096);
         _slabs[_slabCount++] = slab;
         if (_free.Length < TotalChunks) Array.Resize(ref _free, TotalChunks);
         for (int i = ChunksPerSlab - 1; i >= 0; i--) _free[_freeCount++] = slab + (nint)i * ChunkSize;

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Net;
 using Reactor.LoadGen;
+using Reactor.Platform;
 
 namespace Reactor.Cli;
 
@@ -34,7 +35,7 @@ internal static class BenchCommand
             throw new UsageException("--sources spreads over 127.0.0.x: it needs an IPv4 loopback --host");
         bool json = flags.Switch("json");
 
-        Program.RaiseFileLimit();
+        FileLimit.RaiseToHardLimit();
         bool progress = !Console.IsErrorRedirected;
         using var load = new EchoLoad(options);
         long lastMessages = 0;
@@ -54,7 +55,7 @@ internal static class BenchCommand
 
         Console.WriteLine(json ? Json(options, result) : Text(options, result));
         if (result.ConnectFailures > 0)
-            Console.Error.WriteLine($"reactor bench: {result.ConnectFailures} of {options.Connections} connects to {SocketOps.Format(options.Server.Address, options.Server.Port)} failed, the first with: {Interop.Sys.StrError(load.FirstConnectError)}");
+            Console.Error.WriteLine($"reactor bench: {result.ConnectFailures} of {options.Connections} connects to {Sockets.Format(options.Server.Address, options.Server.Port)} failed, the first with: {load.FirstConnectError.Message()}");
         // Numbers from a run that lost or corrupted bytes are not a benchmark result: say so in the status.
         return result.Mismatches > 0 || result.Errors > 0 || result.ConnectFailures > 0 ? 1 : 0;
     }
@@ -63,7 +64,7 @@ internal static class BenchCommand
     {
         LatencyHistogram l = r.Latency;
         return string.Create(CultureInfo.InvariantCulture, $"""
-            reactor bench echo: {SocketOps.Format(o.Server.Address, o.Server.Port)}, {o.Connections} connections ({r.Open} open), {o.MessageSize}-byte messages, pipeline {o.Pipeline}, {o.Threads} threads, {r.Seconds:F1} s after {o.Warmup.TotalSeconds:F1} s warm-up
+            reactor bench echo: {Sockets.Format(o.Server.Address, o.Server.Port)}, {o.Connections} connections ({r.Open} open), {o.MessageSize}-byte messages, pipeline {o.Pipeline}, {o.Threads} threads, {r.Seconds:F1} s after {o.Warmup.TotalSeconds:F1} s warm-up
               {r.MessagesPerSecond:N0} msg/s, {r.MegabytesPerSecond:F2} MB/s echoed
               latency us: p50 {l.Percentile(0.5)}  p90 {l.Percentile(0.9)}  p99 {l.Percentile(0.99)}  p99.9 {l.Percentile(0.999)}  max {l.Max}
               mismatched bytes {r.Mismatches}  errors {r.Errors}  connect failures {r.ConnectFailures}

@@ -1,6 +1,5 @@
 using System;
 using System.Reflection;
-using Reactor.Interop;
 
 namespace Reactor.Cli;
 
@@ -86,17 +85,5 @@ internal static class Program
         string version = typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
         Console.WriteLine($"reactor {version.Split('+')[0]} ({Environment.Version} runtime, {(OperatingSystem.IsLinux() ? "epoll" : "none")} backend)");
         return 0;
-    }
-
-    /// <summary>
-    /// Raises the soft open-file limit to the hard limit: a server that may hold thousands of
-    /// sockets should not stop at the shell's default of 1024.
-    /// </summary>
-    internal static unsafe void RaiseFileLimit()
-    {
-        Libc.rlimit limit;
-        if (Libc.getrlimit(Libc.RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
-        limit.rlim_cur = limit.rlim_max;
-        Libc.setrlimit(Libc.RLIMIT_NOFILE, &limit);
     }
 }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Net;
 using System.Runtime.InteropServices;
+using Reactor.Platform;
 
 namespace Reactor.Cli;
 
@@ -28,9 +29,12 @@ internal static class ServeCommand
             MaxConnections = flags.Int("max-connections", 0, 0, int.MaxValue),
         };
         options.MaxPendingBytes = (int)flags.Size("max-pending", 1 << 20, options.BufferSize, int.MaxValue);
-        TextWriter? stats = flags.Switch("stats") ? Console.Error : null;
+        // Taken now: .NET opens (dups) the console stream on first use, which fails once the process is out of fds.
+        TextWriter errors = Console.Error;
+        TextWriter? stats = flags.Switch("stats") ? errors : null;
+        options.CallbackError = (loop, e) => errors.WriteLine($"reactor {name}: loop {loop.Id}: a callback threw {e.GetType().Name}: {e.Message}");
 
-        Program.RaiseFileLimit();
+        FileLimit.RaiseToHardLimit();
         using var group = new LoopGroup(options);
         group.Serve(handler);
         // Handlers go in before the "listening" line: a script may signal as soon as it reads it.
@@ -41,7 +45,7 @@ internal static class ServeCommand
         }
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-        Console.WriteLine($"reactor {name}: listening on {SocketOps.Format(group.LocalEndPoint!.Address, group.LocalEndPoint.Port)} ({options.LoopCount} loops, {group.Loops[0].BackendName})");
+        Console.WriteLine($"reactor {name}: listening on {Sockets.Format(group.LocalEndPoint!.Address, group.LocalEndPoint.Port)} ({options.LoopCount} loops, {group.Loops[0].BackendName})");
         Console.Out.Flush();
 
         while (!group.Join(TimeSpan.FromSeconds(1)))

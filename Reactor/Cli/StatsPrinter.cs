@@ -5,8 +5,7 @@ using System.Text;
 namespace Reactor.Cli;
 
 /// <summary>
-/// Writes one line of counters per loop, for <c>--stats</c>. The writer is taken at start-up:
-/// .NET opens (dups) the console stream on first use, which fails once the process is out of fds.
+/// Writes one line of counters per loop, for <c>--stats</c>, to a writer taken at start-up.
 /// </summary>
 internal static class StatsPrinter
 {
@@ -19,7 +18,7 @@ internal static class StatsPrinter
         {
             LoopStats s = loop.Stats;
             line.Clear();
-            line.Append($"loop {loop.Id}: open {s.Open} accepted {s.Accepted} rejected {s.Rejected} accept-errors {s.AcceptErrors} in {s.BytesReceived} out {s.BytesSent} lost {s.BytesLost} chunks {loop.Buffers.RentedChunks}/{loop.Buffers.TotalChunks} closed");
+            line.Append($"loop {loop.Id}: open {s.Open} accepted {s.Accepted} rejected {s.Rejected} accept-errors {s.AcceptErrors} in {s.BytesReceived} out {s.BytesSent} lost {s.BytesLost} sends {s.SendCalls} input-copied {s.InputBytesCopied} callback-errors {s.CallbackErrors} chunks {loop.Buffers.RentedChunks}/{loop.Buffers.TotalChunks} closed");
             foreach (CloseReason reason in Enum.GetValues<CloseReason>())
             {
                 line.Append($" {reason}={s.Closed(reason)}");

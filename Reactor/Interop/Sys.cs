@@ -3,8 +3,10 @@ using System.Runtime.InteropServices;
 namespace Reactor.Interop;
 
 /// <summary>
-/// The one place that turns a libc result of -1 into a negative errno, retrying EINTR.
-/// Hot-path callers get <c>-errno</c> back as a value; setup code calls <see cref="ThrowIfError"/>.
+/// The one place that turns a libc result of -1 into a negative <see cref="ErrorCode"/>,
+/// retrying EINTR where a call may be repeated. Hot-path callers get <c>-(int)error</c> back as a
+/// value; setup code calls <see cref="ThrowIfError"/>. On Linux errno and <see cref="ErrorCode"/>
+/// have the same numbers, so the translation is free.
 /// </summary>
 internal static unsafe class Sys
 {
@@ -14,15 +16,18 @@ internal static unsafe class Sys
     /// <summary>Returns <paramref name="result"/>, or <c>-errno</c> when it is -1.</summary>
     internal static nint Check(nint result) => result >= 0 ? result : -Marshal.GetLastPInvokeError();
 
+    /// <summary>The error of a negative result from <see cref="Check(int)"/>, or <see cref="ErrorCode.None"/>.</summary>
+    internal static ErrorCode ErrorOf(nint result) => result < 0 ? (ErrorCode)(int)-result : ErrorCode.None;
+
     /// <summary>Throws a <see cref="ReactorException"/> naming the call when <paramref name="result"/> is a negative errno.</summary>
     internal static int ThrowIfError(int result, string call)
     {
-        if (result < 0) throw new ReactorException(call, -result);
+        if (result < 0) throw new ReactorException(call, ErrorOf(result));
         return result;
     }
 
-    /// <summary>strerror(3): the C library's text for an errno.</summary>
-    internal static string StrError(int errno) => Marshal.GetPInvokeErrorMessage(errno);
+    /// <summary>strerror(3): the C library's text for an error.</summary>
+    internal static string StrError(ErrorCode error) => Marshal.GetPInvokeErrorMessage((int)error);
 
     internal static int Close(int fd)
     {
@@ -33,14 +38,14 @@ internal static unsafe class Sys
     internal static nint Read(int fd, void* buffer, nint count)
     {
         nint n;
-        do n = Check(Libc.read(fd, buffer, count)); while (n == -Errno.EINTR);
+        do n = Check(Libc.read(fd, buffer, count)); while (n == -(int)ErrorCode.Interrupted);
         return n;
     }
 
     internal static nint Write(int fd, void* buffer, nint count)
     {
         nint n;
-        do n = Check(Libc.write(fd, buffer, count)); while (n == -Errno.EINTR);
+        do n = Check(Libc.write(fd, buffer, count)); while (n == -(int)ErrorCode.Interrupted);
         return n;
     }
 }

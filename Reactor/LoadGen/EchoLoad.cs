@@ -71,8 +71,8 @@ public sealed class EchoLoad : IDisposable
     /// <summary>Errors, mismatched bytes and failed connects so far. Any thread.</summary>
     public long ProblemsSoFar => Sum(static s => Volatile.Read(ref s.Errors) + Volatile.Read(ref s.Mismatches) + Volatile.Read(ref s.ConnectFailures));
 
-    /// <summary>The errno of the first failed connect, or 0.</summary>
-    public int FirstConnectError => Array.Find(_shares, static s => s.FirstConnectError != 0)?.FirstConnectError ?? 0;
+    /// <summary>The error of the first failed connect, or <see cref="ErrorCode.None"/>.</summary>
+    public ErrorCode FirstConnectError => Array.Find(_shares, static s => s.FirstConnectError != ErrorCode.None)?.FirstConnectError ?? ErrorCode.None;
 
     private long Sum(Func<LoadShare, long> read)
     {

@@ -15,7 +15,7 @@ internal sealed class LoadShare
     private const int ConnectWindow = 256;
 
     private readonly EchoLoad _load;
-    private readonly Action<int> _onConnectFailed;
+    private readonly Action<ErrorCode> _onConnectFailed;
     private readonly IPAddress[] _sources;
     private int _nextConnection;
     private int _connecting;
@@ -26,7 +26,7 @@ internal sealed class LoadShare
     public long Completed, Open, Errors, Mismatches, ConnectFailures;
     public long Bytes;
     public long OpenAtEnd, ErrorsAtEnd, MismatchesAtEnd, FailuresAtEnd;
-    public int FirstConnectError;
+    public ErrorCode FirstConnectError;
 
     public LoadShare(EchoLoad load, EventLoop loop, int index)
     {
@@ -70,12 +70,12 @@ internal sealed class LoadShare
         StartConnecting();
     }
 
-    private void ConnectFailed(int errno)
+    private void ConnectFailed(ErrorCode error)
     {
         _connecting--;
-        if (errno == Interop.Errno.ECANCELED) return; // the run ended first
+        if (error == ErrorCode.Canceled) return; // the run ended first
         ConnectFailures++;
-        if (FirstConnectError == 0) FirstConnectError = errno;
+        if (FirstConnectError == ErrorCode.None) FirstConnectError = error;
         StartConnecting();
     }
 

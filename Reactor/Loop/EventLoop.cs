@@ -4,21 +4,32 @@ using System.Collections.Concurrent;
 using System.Threading;
 using Reactor.Backends;
 using Reactor.Buffers;
-using Reactor.Interop;
 using Reactor.Loop;
+using Reactor.Platform;
 
 namespace Reactor;
 
 /// <summary>
-/// One single-threaded event loop: a poller, the registrations it owns, a buffer pool and a queue
-/// of work posted from other threads. Everything except <see cref="Post"/>, <see cref="Stop"/>
+/// One single-threaded event loop: a poller, the registrations it owns, a buffer pool, timers and
+/// a queue of work posted from other threads. Everything except <see cref="Post"/>, <see cref="Stop"/>
 /// and <see cref="Join"/> must be called on the loop thread.
 /// </summary>
+/// <remarks>
+/// One iteration: wait for events (or the next timer), dispatch them, run posted work, fire due
+/// timers, then the deferred pass: output written during the iteration is flushed (one syscall per
+/// connection), <see cref="IConnectionHandler.OnDrained"/> and re-deliveries after
+/// <see cref="Connection.ResumeReading"/> run, and connections closed from inside a callback close.
+/// So a callback never runs nested inside another connection's callback, and every exception a
+/// callback throws is caught, counted in <see cref="LoopStats.CallbackErrors"/> and reported to
+/// <see cref="ReactorOptions.CallbackError"/>: the loop goes on.
+/// </remarks>
 public sealed unsafe partial class EventLoop : IDisposable
 {
     private readonly ReadyEvent[] _ready;
     private readonly ConcurrentQueue<WorkItem> _posted = new();
     private readonly ManualResetEventSlim _exited = new(false);
+    private Connection?[] _deferred = new Connection?[64];
+    private int _deferredCount;
     private int _wakePending;
     private int _stopRequested;
     private int _threadId;
@@ -35,9 +46,11 @@ public sealed unsafe partial class EventLoop : IDisposable
             ReactorOptions.ChunksPerSlab,
             initialSlabs: (int)Math.Max(1, options.InitialPoolBytes / slabBytes),
             maxSlabs: (int)Math.Max(1, options.MaxPoolBytes / slabBytes));
-        // The receive buffer is lent for the loop's lifetime: connections read into it and keep a
-        // chunk of their own only for input the handler did not consume.
+        // Both are lent for the loop's lifetime. Connections read into the receive buffer and keep
+        // memory of their own only for input the handler did not consume; the scratch buffer takes
+        // writes to a connection that can no longer send, so a writer never needs a null check.
         ReceiveBuffer = Buffers.Rent();
+        ScratchBuffer = Buffers.Rent();
         Poller = Poller.Create(options.BatchSize);
         _ready = new ReadyEvent[options.BatchSize];
         Slots = new SlotTable(1024);
@@ -57,21 +70,26 @@ public sealed unsafe partial class EventLoop : IDisposable
     /// <summary>The poller's name, e.g. "epoll".</summary>
     public string BackendName => Poller.Name;
 
-    /// <summary>The loop's timers. Loop thread only; see <see cref="Schedule"/>.</summary>
-    public TimerHeap Timers { get; } = new();
-
     /// <summary>Loop time in milliseconds from a coarse monotonic clock, read before and after each wait.</summary>
     public long NowMilliseconds { get; private set; }
 
     /// <summary>True when called on this loop's thread.</summary>
     public bool IsOnLoopThread => Environment.CurrentManagedThreadId == Volatile.Read(ref _threadId);
 
-    /// <summary>Registrations (listeners and connections) the loop holds now.</summary>
+    /// <summary>Registrations (listeners, connections, connects in progress) the loop holds now.</summary>
     internal int RegistrationCount => Slots.Count;
 
     internal Poller Poller { get; }
     internal SlotTable Slots { get; }
+    internal TimerHeap Timers { get; } = new();
     internal byte* ReceiveBuffer { get; }
+    internal byte* ScratchBuffer { get; }
+
+    /// <summary>Pool chunks the loop itself holds for its lifetime: the receive and scratch buffers.</summary>
+    internal const int OwnChunks = 2;
+
+    /// <summary>Greater than zero while user code (a handler, timer, posted item or connect callback) runs.</summary>
+    internal int CallbackDepth;
 
     /// <summary>
     /// Queues <paramref name="callback"/> to run on the loop thread. Any thread may call it; items
@@ -92,27 +110,28 @@ public sealed unsafe partial class EventLoop : IDisposable
     public TimerHandle Schedule(TimeSpan delay, Action<object?> callback, object? state) =>
         Timers.Add(NowMilliseconds + (long)Math.Ceiling(delay.TotalMilliseconds), callback, state);
 
+    /// <summary>Cancels a timer from <see cref="Schedule"/>. Returns false when it already fired. Loop thread only.</summary>
+    public bool Cancel(TimerHandle timer) => Timers.Cancel(timer);
+
     /// <summary>
     /// Opens an outgoing TCP connection to <paramref name="remote"/> without blocking: when it is
     /// established it becomes a <see cref="Connection"/> of this loop served by
     /// <paramref name="handler"/> (OnOpen first, as for accepted ones); when it fails or
     /// <paramref name="timeout"/> passes first (zero: the kernel's own limit),
-    /// <paramref name="onFailed"/> gets the errno (e.g. ECONNREFUSED 111, ETIMEDOUT 110).
-    /// <paramref name="source"/>, when set, is the local address to connect from. Loop thread only:
-    /// from elsewhere, <see cref="Post"/> the call.
+    /// <paramref name="onFailed"/> gets the error (e.g. <see cref="ErrorCode.ConnectionRefused"/>,
+    /// <see cref="ErrorCode.TimedOut"/>, <see cref="ErrorCode.Canceled"/> when the loop stops first).
+    /// Either may run before this call returns. <paramref name="source"/>, when set, is the local
+    /// address to connect from. Loop thread only: from elsewhere, <see cref="Post"/> the call.
     /// </summary>
-    public void Connect(IPEndPoint remote, IConnectionHandler handler, Action<int> onFailed, IPAddress? source = null, TimeSpan timeout = default) =>
+    public void Connect(IPEndPoint remote, IConnectionHandler handler, Action<ErrorCode> onFailed, IPAddress? source = null, TimeSpan timeout = default) =>
         Connector.Start(this, remote, source, timeout, handler, onFailed);
-
-    /// <summary>Cancels a timer from <see cref="Schedule"/>. Returns false when it already fired. Loop thread only.</summary>
-    public bool Cancel(TimerHandle timer) => Timers.Cancel(timer);
 
     /// <summary>Runs the loop on a new thread, pinned to <paramref name="core"/> when it is not null.</summary>
     public void Start(int? core = null)
     {
         _thread = new Thread(() =>
         {
-            if (core is int c) PinCurrentThread(c);
+            if (core is int c) Threads.PinCurrentThread(c);
             Run();
         })
         {
@@ -151,8 +170,32 @@ public sealed unsafe partial class EventLoop : IDisposable
     public bool Join(TimeSpan timeout) => _exited.Wait(timeout);
 
     /// <summary>
+    /// Queues <paramref name="connection"/> for the deferred pass at the end of this iteration.
+    /// The connection keeps its own flag, so it is queued at most once per pass.
+    /// </summary>
+    internal void Defer(Connection connection)
+    {
+        if (_deferredCount == _deferred.Length) Array.Resize(ref _deferred, _deferred.Length * 2);
+        _deferred[_deferredCount++] = connection;
+    }
+
+    /// <summary>Counts an exception a user callback threw and hands it to <see cref="ReactorOptions.CallbackError"/>.</summary>
+    internal void ReportCallbackError(Exception e)
+    {
+        Stats.callbackErrors++;
+        try
+        {
+            Options.CallbackError?.Invoke(this, e);
+        }
+        catch (Exception)
+        {
+            // The reporter is user code too; it must not take the loop down either.
+        }
+    }
+
+    /// <summary>
     /// Waits once for events, until loop time <paramref name="deadline"/> at the latest (or the next
-    /// timer, if sooner), dispatches them, then fires the timers that are due.
+    /// timer, if sooner), dispatches them, runs posted work and due timers, then the deferred pass.
     /// </summary>
     private void RunOnce(long deadline)
     {
@@ -177,7 +220,8 @@ public sealed unsafe partial class EventLoop : IDisposable
             Slots.Get(token)?.OnReady(_ready[i].Readiness);
         }
         if (woken) RunPosted();
-        Timers.RunDue(NowMilliseconds);
+        RunTimers();
+        RunDeferred();
     }
 
     private void RunPosted()
@@ -187,48 +231,66 @@ public sealed unsafe partial class EventLoop : IDisposable
         while (_posted.TryDequeue(out WorkItem item))
         {
             Stats.postedRun++;
-            try
-            {
-                item.Callback(item.State);
-            }
-            catch (Exception e)
-            {
-                Stats.postedErrors++;
-                Console.Error.WriteLine($"reactor: loop {Id}: posted work threw {e.GetType().Name}: {e.Message}");
-            }
+            Invoke(item.Callback, item.State);
         }
+    }
+
+    private void RunTimers()
+    {
+        while (Timers.TryTakeDue(NowMilliseconds, out Action<object?>? callback, out object? state)) Invoke(callback, state);
+    }
+
+    /// <summary>Runs one piece of user code, containing whatever it throws.</summary>
+    private void Invoke(Action<object?> callback, object? state)
+    {
+        CallbackDepth++;
+        try
+        {
+            callback(state);
+        }
+        catch (Exception e)
+        {
+            ReportCallbackError(e);
+        }
+        finally
+        {
+            CallbackDepth--;
+        }
+    }
+
+    private void RunDeferred()
+    {
+        // Work deferred during the pass (a flush that drains and calls OnDrained, which writes to
+        // another connection) joins this same pass: nothing waits for the next wakeup.
+        for (int i = 0; i < _deferredCount; i++)
+        {
+            Connection c = _deferred[i]!;
+            _deferred[i] = null;
+            c.RunDeferred();
+        }
+        _deferredCount = 0;
     }
 
     private void Drain()
     {
         foreach (Registration r in Slots.Snapshot()) r.OnLoopStopping();
+        RunDeferred();
         long deadline = NowMilliseconds + (long)Options.ShutdownTimeout.TotalMilliseconds;
         while (Slots.Count > 0 && NowMilliseconds < deadline) RunOnce(deadline);
+        // Listeners and connects in progress closed at once in OnLoopStopping: what is left are
+        // connections whose peers did not take their output in time.
         foreach (Registration r in Slots.Snapshot()) ((Connection)r).Abort(CloseReason.Shutdown);
+        RunDeferred();
         RunPosted();
     }
 
-    private void UpdateClock()
-    {
-        Libc.timespec ts;
-        Libc.clock_gettime(Libc.CLOCK_MONOTONIC_COARSE, &ts);
-        NowMilliseconds = ts.tv_sec * 1000 + ts.tv_nsec / 1_000_000;
-    }
-
-    private static void PinCurrentThread(int core)
-    {
-        // cpu_set_t is 1024 bits; pid 0 means the calling thread.
-        ulong* mask = stackalloc ulong[16];
-        new Span<ulong>(mask, 16).Clear();
-        core %= Environment.ProcessorCount;
-        mask[core / 64] = 1UL << (core % 64);
-        Sys.ThrowIfError(Sys.Check(Libc.sched_setaffinity(0, 16 * sizeof(ulong), mask)), $"sched_setaffinity(core {core})");
-    }
+    private void UpdateClock() => NowMilliseconds = Clock.MonotonicMilliseconds();
 
     /// <summary>Frees the poller and the pool. Call after the loop has exited.</summary>
     public void Dispose()
     {
         Buffers.Return(ReceiveBuffer);
+        Buffers.Return(ScratchBuffer);
         Poller.Dispose();
         Buffers.Dispose();
         _exited.Dispose();

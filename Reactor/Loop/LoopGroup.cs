@@ -1,13 +1,14 @@
 using System;
 using System.Collections.Generic;
 using System.Net;
+using Reactor.Platform;
 
 namespace Reactor;
 
 /// <summary>
 /// N event loops, each on its own thread with its own SO_REUSEPORT listener on the same port,
 /// so the kernel spreads new connections across them and a connection lives on one loop.
-/// Start it with <see cref="Serve"/> (a server) or <see cref="Start"/> (loops for outgoing
+/// Start it with <c>Serve</c> (a server) or <see cref="Start"/> (loops for outgoing
 /// connections only); stop it with <see cref="Stop"/> from any thread.
 /// </summary>
 public sealed class LoopGroup : IDisposable
@@ -30,10 +31,21 @@ public sealed class LoopGroup : IDisposable
     public IPEndPoint? LocalEndPoint { get; private set; }
 
     /// <summary>
-    /// Binds one listener per loop and starts the loop threads. Binding happens on the calling
-    /// thread, so "address in use" and friends are thrown from here as <see cref="ReactorException"/>.
+    /// Serves every connection with one shared <paramref name="handler"/>, which must then be safe
+    /// for concurrent loops and keep per-connection state elsewhere. See <see cref="Serve(Func{Connection, IConnectionHandler})"/>.
     /// </summary>
-    public void Serve(IConnectionHandler handler)
+    public void Serve(IConnectionHandler handler) => Serve(_ => handler);
+
+    /// <summary>
+    /// Binds one listener per loop and starts the loop threads. <paramref name="newHandler"/> runs
+    /// on the loop thread for every accepted connection, before OnOpen, and returns the handler
+    /// that serves it: a new instance keeps the protocol's state in its own fields (one allocation
+    /// per connection, none per message); returning one instance per loop, or the same one for all,
+    /// works too. If it throws, the connection is closed at once, counted as rejected.
+    /// Binding happens on the calling thread, so "address in use" and friends are thrown from here
+    /// as <see cref="ReactorException"/>.
+    /// </summary>
+    public void Serve(Func<Connection, IConnectionHandler> newHandler)
     {
         if (_started) throw new InvalidOperationException("the group is already serving");
         var listeners = new List<Listener>(_loops.Length);
@@ -41,17 +53,17 @@ public sealed class LoopGroup : IDisposable
         try
         {
             int port = _options.Port;
-            if (port != 0) SocketOps.EnsurePortFree(_options.BindAddress, port);
+            if (port != 0) Sockets.EnsurePortFree(_options.BindAddress, port);
             foreach (EventLoop loop in _loops)
             {
-                int fd = SocketOps.Listen(_options.BindAddress, port, _options.Backlog);
-                var listener = new Listener(loop, fd, handler, limit);
+                int fd = Sockets.Listen(_options.BindAddress, port, _options.Backlog);
+                var listener = new Listener(loop, fd, newHandler, limit);
                 listeners.Add(listener);
                 listener.Register();
                 // With port 0 the first bind picks the port; the other loops join it.
                 if (LocalEndPoint is null)
                 {
-                    LocalEndPoint = SocketOps.LocalEndPoint(fd);
+                    LocalEndPoint = Sockets.LocalEndPoint(fd);
                     port = LocalEndPoint.Port;
                 }
             }

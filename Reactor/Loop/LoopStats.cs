@@ -19,8 +19,10 @@ public sealed class LoopStats
     internal long bytesReceived;
     internal long bytesSent;
     internal long bytesLost;
+    internal long sendCalls;
+    internal long inputBytesCopied;
     internal long postedRun;
-    internal long postedErrors;
+    internal long callbackErrors;
 
     /// <summary>Connections accepted and handed to the handler.</summary>
     public long Accepted => Volatile.Read(ref accepted);
@@ -46,11 +48,27 @@ public sealed class LoopStats
     /// <summary>Bytes accepted by <see cref="Connection.Send"/> that were never delivered, summed over closes.</summary>
     public long BytesLost => Volatile.Read(ref bytesLost);
 
+    /// <summary>
+    /// send(2) and sendmsg(2) calls made for connections: with output batched per iteration, a
+    /// read that answers 16 pipelined requests costs one.
+    /// </summary>
+    public long SendCalls => Volatile.Read(ref sendCalls);
+
+    /// <summary>
+    /// Received bytes the loop copied to keep them for a later <see cref="IConnectionHandler.OnData"/>:
+    /// input a handler left unconsumed, moved out of the receive buffer or into a bigger block.
+    /// Input a handler consumes where it was read is never copied. Compare with <see cref="BytesReceived"/>.
+    /// </summary>
+    public long InputBytesCopied => Volatile.Read(ref inputBytesCopied);
+
     /// <summary>Work items run from <see cref="EventLoop.Post"/>.</summary>
     public long PostedRun => Volatile.Read(ref postedRun);
 
-    /// <summary>Posted work items that threw.</summary>
-    public long PostedErrors => Volatile.Read(ref postedErrors);
+    /// <summary>
+    /// Exceptions thrown by user code on the loop (handler callbacks, timers, posted work, connect
+    /// callbacks), each contained: the loop went on. See <see cref="ReactorOptions.CallbackError"/>.
+    /// </summary>
+    public long CallbackErrors => Volatile.Read(ref callbackErrors);
 
     /// <summary>Connections closed for <paramref name="reason"/>.</summary>
     public long Closed(CloseReason reason) => Volatile.Read(ref _closed[(int)reason]);

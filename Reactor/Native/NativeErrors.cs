@@ -9,11 +9,11 @@ namespace Reactor.Native;
 internal static unsafe class NativeErrors
 {
     internal const int Ok = 0;
-    internal const int EBADF = -Errno.EBADF;
-    internal const int EINVAL = -Errno.EINVAL;
+    internal const int EBADF = -(int)ErrorCode.BadDescriptor;
+    internal const int EINVAL = -(int)ErrorCode.InvalidArgument;
     internal const int EDEADLK = -35;
-    internal const int ENOTCONN = -Errno.ENOTCONN;
-    internal const int ETIMEDOUT = -Errno.ETIMEDOUT;
+    internal const int ENOTCONN = -(int)ErrorCode.NotConnected;
+    internal const int ETIMEDOUT = -(int)ErrorCode.TimedOut;
     internal const int EALREADY = -114;
     internal const int EINTERNAL = -4000;
     internal const int ELIMIT = -4001;
@@ -33,7 +33,7 @@ internal static unsafe class NativeErrors
         ELIMIT => "too many servers",
         ENOTCONN => "connection is closed or the handle is stale",
         EBADF => "not a live server handle",
-        < 0 and > -4000 => Sys.StrError(-code).ToLowerInvariant(),
+        < 0 and > -4000 => Sys.StrError((ErrorCode)(-code)).ToLowerInvariant(),
         _ => "unknown error",
     };
 
@@ -49,9 +49,9 @@ internal static unsafe class NativeErrors
     /// <summary>Turns an exception into a code and a last-error message; nothing crosses into C.</summary>
     public static int Fail(Exception e) => e switch
     {
-        ReactorException r when r.Errno != 0 => Fail(-r.Errno, r.Message),
+        ReactorException r when r.Error != ErrorCode.None => Fail(-(int)r.Error, r.Message),
         ArgumentException a => Fail(EINVAL, a.Message),
-        OutOfMemoryException => Fail(-Errno.ENOMEM, "out of memory"),
+        OutOfMemoryException => Fail(-(int)ErrorCode.OutOfMemory, "out of memory"),
         _ => Fail(EINTERNAL, $"{e.GetType().Name}: {e.Message}"),
     };
 

@@ -1,5 +1,6 @@
 using System;
 using Reactor.Interop;
+using Reactor.Platform;
 
 namespace Reactor;
 
@@ -11,18 +12,21 @@ public sealed unsafe partial class Connection
 
     private static readonly Action<object?> TimerFired = static state => ((Connection)state!).OnTimer();
 
-    private bool _closeDeferred;          // a close was asked for inside a callback
-    private bool _closeWhenFlushed;       // graceful close: no more reads or sends, flush, then close
-    private bool _lingering;              // FIN sent; discarding input until the peer's FIN
+    private bool _closeDeferred;          // a close was asked for inside a callback: done in the deferred pass
+    private bool _closing;                // Close: no more reads or sends, flush, FIN, linger, close
+    private bool _writeShut;              // ShutdownWrite or Close: no more sends; FIN once the output is out
+    private bool _finSent;                // our FIN is out: shutdown(SHUT_WR) done
+    private bool _lingering;              // closing with the FIN out: discarding input until the peer's FIN
     private CloseReason _closeReason;
     private TimerHandle _timer;           // the idle timer, or the linger timer once lingering
     private long _lastActivity;           // loop time of the last byte received or delivered
 
     /// <summary>
-    /// Closes gracefully: stops reading, delivers what is queued, then closes with
-    /// <see cref="CloseReason.Local"/>. Further sends return false.
+    /// Closes gracefully: stops reading, delivers what is queued, sends FIN, and closes with
+    /// <see cref="CloseReason.Local"/> once the peer's FIN arrives (input meanwhile is discarded;
+    /// at most 2 s: a close never resets away a reply the peer has not read). Further sends return false.
     /// </summary>
-    public void Close() => CloseAfterFlush(CloseReason.Local);
+    public void Close() => CloseGracefully(CloseReason.Local);
 
     /// <summary>Closes at once; queued output is dropped and counted as lost.</summary>
     public void Abort() => Abort(CloseReason.Local);
@@ -30,43 +34,64 @@ public sealed unsafe partial class Connection
     /// <summary>Closes at once with <paramref name="reason"/>.</summary>
     public void Abort(CloseReason reason) => RequestClose(reason);
 
-    internal override void OnLoopStopping() => CloseAfterFlush(CloseReason.Shutdown);
+    /// <summary>
+    /// Ends our sending side: no more sends are accepted, what is queued is delivered, then FIN
+    /// (shutdown(2) SHUT_WR) tells the peer the stream has ended, while reading goes on. The
+    /// connection closes by itself (<see cref="CloseReason.PeerClosed"/>) once the peer's end of
+    /// stream arrives too. Does nothing when sending already ended.
+    /// </summary>
+    public void ShutdownWrite()
+    {
+        if (Fd < 0 || _writeShut || _closeDeferred) return;
+        _writeShut = true;
+        if (_output.IsEmpty) FinishWrite();
+    }
+
+    internal override void OnLoopStopping() => CloseGracefully(CloseReason.Shutdown);
 
     private void StartIdleTimer()
     {
-        if (_loop.Options.IdleTimeout <= TimeSpan.Zero) return;
-        _lastActivity = _loop.NowMilliseconds;
-        _timer = _loop.Schedule(_loop.Options.IdleTimeout, TimerFired, this);
+        if (OwnerLoop.Options.IdleTimeout <= TimeSpan.Zero) return;
+        _lastActivity = OwnerLoop.NowMilliseconds;
+        _timer = OwnerLoop.Schedule(OwnerLoop.Options.IdleTimeout, TimerFired, this);
     }
 
-    private void CloseAfterFlush(CloseReason reason)
+    private void CloseGracefully(CloseReason reason)
     {
-        if (_fd < 0 || _closeWhenFlushed) return;
-        _closeWhenFlushed = true;
+        if (Fd < 0 || _closing || _closeDeferred) return;
+        _closing = true;
+        _writeShut = true;
         _closeReason = reason;
         ReleaseInput();
-        if (_output.IsEmpty) FinishGracefulClose();
+        if (_output.IsEmpty) FinishWrite();
         else UpdateInterest();
     }
 
     /// <summary>
-    /// Ends a graceful close once the output is flushed. Closing a socket that still has unread
-    /// input makes the kernel send RST, and an RST can destroy output the peer has not read yet;
-    /// so unless the peer already sent EOF, send our FIN behind the data and read and discard
-    /// until the peer's FIN arrives (or <see cref="LingerTimeout"/> passes), then close.
+    /// Sending has ended and the output is delivered. With the peer's FIN already read both
+    /// directions are done: close. Otherwise send our FIN; a graceful close then lingers: closing
+    /// a socket that still has unread input makes the kernel send RST, and an RST can destroy
+    /// output the peer has not read yet, so read and discard until the peer's FIN arrives (or
+    /// <see cref="LingerTimeout"/> passes). After <see cref="ShutdownWrite"/> reading goes on as before.
     /// </summary>
-    private void FinishGracefulClose()
+    private void FinishWrite()
     {
-        if (_closeReason == CloseReason.PeerClosed)
+        if (_inputEnded)
         {
-            RequestClose(_closeReason);
+            RequestClose(_closing ? _closeReason : CloseReason.PeerClosed);
             return;
         }
-        if (_lingering) return;
-        _lingering = true;
-        Libc.shutdown(_fd, Libc.SHUT_WR);
-        _loop.Cancel(_timer);
-        _timer = _loop.Schedule(LingerTimeout, TimerFired, this);
+        if (!_finSent)
+        {
+            _finSent = true;
+            Sockets.ShutdownWrite(Fd);
+        }
+        if (_closing && !_lingering)
+        {
+            _lingering = true;
+            OwnerLoop.Cancel(_timer);
+            _timer = OwnerLoop.Schedule(LingerTimeout, TimerFired, this);
+        }
         UpdateInterest();
     }
 
@@ -74,9 +99,9 @@ public sealed unsafe partial class Connection
     {
         for (int reads = 0; reads < ReadBudget; reads++)
         {
-            nint n = Sys.Check(Libc.recv(_fd, _loop.ReceiveBuffer, _loop.Buffers.ChunkSize, 0));
+            nint n = Sockets.Receive(Fd, OwnerLoop.ReceiveBuffer, OwnerLoop.Buffers.ChunkSize);
             if (n > 0) continue;
-            if (n == -Errno.EAGAIN || n == -Errno.EINTR) return;
+            if (n == -(int)ErrorCode.WouldBlock) return;
             CloseNow(_closeReason); // EOF or an error: the peer is done with us
             return;
         }
@@ -90,54 +115,63 @@ public sealed unsafe partial class Connection
     /// </summary>
     private void OnTimer()
     {
-        if (_fd < 0) return;
+        if (Fd < 0) return;
         if (_lingering)
         {
             CloseNow(_closeReason);
             return;
         }
-        long due = _lastActivity + (long)_loop.Options.IdleTimeout.TotalMilliseconds;
-        if (due <= _loop.NowMilliseconds)
+        long due = _lastActivity + (long)OwnerLoop.Options.IdleTimeout.TotalMilliseconds;
+        if (due <= OwnerLoop.NowMilliseconds)
         {
             CloseNow(CloseReason.Timeout);
             return;
         }
-        _timer = _loop.Timers.Add(due, TimerFired, this);
+        _timer = OwnerLoop.Timers.Add(due, TimerFired, this);
     }
 
-    /// <summary>Closes now, or right after the running callback returns.</summary>
+    /// <summary>
+    /// Closes now, or, when user code is running on the loop, in the deferred pass after it: a
+    /// handler never sees another connection's OnClose nested inside its own callback, and never
+    /// its own connection closed under it.
+    /// </summary>
     private void RequestClose(CloseReason reason)
     {
-        if (_fd < 0) return;
-        if (_inCallback)
+        if (Fd < 0 || _closeDeferred) return;
+        if (OwnerLoop.CallbackDepth > 0)
         {
-            if (!_closeDeferred) _closeReason = reason;
             _closeDeferred = true;
+            _closeReason = reason;
+            Defer();
             return;
         }
         CloseNow(reason);
     }
 
+    /// <summary>The one teardown: unregister and close the socket, give back memory and the limit, count, tell the handler.</summary>
     private void CloseNow(CloseReason reason)
     {
-        if (_fd < 0) return;
-        _loop.Poller.Remove(_fd);
-        Sys.Close(_fd);
-        _fd = -1;
-        _loop.Slots.Remove(Token);
-        _loop.Cancel(_timer);
+        if (Fd < 0) return;
+        OwnerLoop.Close(this);
+        OwnerLoop.Cancel(_timer);
         _limit?.Release();
         ReleaseInput();
-        _loop.Stats.CountClose(reason);
-        _loop.Stats.bytesLost += _output.Length;
+        OwnerLoop.Stats.CountClose(reason);
+        OwnerLoop.Stats.bytesLost += _output.Length;
+        OwnerLoop.CallbackDepth++;
         try
         {
             _handler.OnClose(this, reason);
         }
-        catch (Exception)
+        catch (Exception e)
         {
-            // The connection is gone either way; a throwing OnClose must not take the loop with it.
+            // The connection is gone either way.
+            OwnerLoop.ReportCallbackError(e);
         }
-        _output.Clear(_loop.Buffers);
+        finally
+        {
+            OwnerLoop.CallbackDepth--;
+        }
+        _output.Clear(OwnerLoop.Buffers);
     }
 }

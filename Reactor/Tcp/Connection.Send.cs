@@ -1,6 +1,7 @@
 using System;
 using Reactor.Buffers;
 using Reactor.Interop;
+using Reactor.Platform;
 
 namespace Reactor;
 
@@ -10,81 +11,229 @@ public sealed unsafe partial class Connection
     private const int MaxIovecs = 64;
 
     private ChunkQueue _output;
-    private bool _readPaused;    // output above the high-water mark: backpressure on the peer
+    private bool _outputBlocked;   // the kernel refused part of the output: armed for writability
+    private bool _flushScheduled;  // output batched this iteration: flushed in the deferred pass
+    private bool _unwritable;      // output reached the high-water mark and has not drained to the low one
+    private bool _drainedPending;  // OnDrained is due in the deferred pass
+    private int _writerSpan;       // length of the span GetSpan lent: 0 none, -1 the loop's scratch buffer
 
     /// <summary>
-    /// Sends <paramref name="data"/>: writes straight to the socket and queues (copies) only what
-    /// the kernel did not take; the queue is flushed when the socket is writable. Returns true
-    /// when every byte was sent or queued; false when the connection is closed or closing (nothing
-    /// is taken), or when it had to be closed because the send failed or the pool was exhausted
-    /// (what was not delivered is counted as lost). When queued output rises above <see cref="ReactorOptions.MaxPendingBytes"/> the
-    /// loop stops reading from this peer until the queue is below half of it.
+    /// False from the moment queued output reaches <see cref="ReactorOptions.MaxPendingBytes"/>
+    /// until it drains to half of it (then <see cref="IConnectionHandler.OnDrained"/> runs), and
+    /// once the connection can no longer send. Sends are still accepted meanwhile; a handler that
+    /// produces output from another source (a proxy) stops reading that source instead.
+    /// </summary>
+    public bool IsWritable => CanSend && !_unwritable;
+
+    /// <summary>
+    /// Whether the loop stops reading from this connection while it is not
+    /// <see cref="IsWritable"/>: a peer that sends requests but does not read the replies is
+    /// slowed down instead of filling memory. A proxy turns this off and pauses the other side,
+    /// since the bytes it reads here go elsewhere. Defaults to true.
+    /// </summary>
+    public bool PauseReadingWhileUnwritable
+    {
+        get;
+        set
+        {
+            field = value;
+            UpdateInterest();
+            ScheduleRedelivery();
+        }
+    } = true;
+
+    private bool CanSend => Fd >= 0 && !_writeShut && !_closeDeferred;
+
+    /// <summary>
+    /// Sends <paramref name="data"/> now: bytes written earlier in this iteration
+    /// (<see cref="Write"/>) and <paramref name="data"/> go out in one gathered syscall, straight
+    /// from the caller's memory, and only what the kernel does not take is copied into the queue
+    /// (flushed when the socket is writable). Returns true when every byte was sent or queued;
+    /// false when the connection cannot send (closed, closing, or after <see cref="ShutdownWrite"/>:
+    /// nothing is taken), or when it had to be closed because the send failed or the pool was at
+    /// its limit (what was not delivered is counted as lost).
     /// </summary>
     public bool Send(ReadOnlySpan<byte> data)
     {
-        if (!IsOpen) return false;
+        if (!CanSend) return false;
+        _writerSpan = 0;
         if (data.IsEmpty) return true;
-        int sent = 0;
-        if (_output.IsEmpty)
+        // The kernel is full: queue behind what waits for writability.
+        if (_outputBlocked) return Enqueue(data);
+        Libc.iovec* iov = stackalloc Libc.iovec[MaxIovecs];
+        int count = _output.IsEmpty ? 0 : _output.Gather(iov, MaxIovecs);
+        if (count == MaxIovecs) return Enqueue(data) && ScheduleFlush();  // more batched than one call takes
+        long queued = _output.Length;
+        nint n;
+        fixed (byte* p = data)
         {
-            nint n;
-            fixed (byte* p = data) n = Sys.Check(Libc.send(_fd, p, data.Length, Libc.MSG_NOSIGNAL | Libc.MSG_DONTWAIT));
-            if (n == data.Length)
+            if (count == 0)
             {
-                _loop.Stats.bytesSent += n;
-                return true;
+                n = Sockets.Send(Fd, p, data.Length);
             }
-            if (n >= 0)
+            else
             {
-                _loop.Stats.bytesSent += n;
-                sent = (int)n;
-            }
-            else if (n != -Errno.EAGAIN && n != -Errno.EINTR)
-            {
-                RequestClose(ReasonFor(n));
-                return false;
+                iov[count].iov_base = p;
+                iov[count].iov_len = data.Length;
+                n = Sockets.SendGathered(Fd, iov, count + 1);
             }
         }
-        if (!_output.Append(data[sent..], _loop.Buffers))
+        OwnerLoop.Stats.sendCalls++;
+        if (n < 0)
+        {
+            ErrorCode error = Sys.ErrorOf(n);
+            if (error != ErrorCode.WouldBlock)
+            {
+                RequestClose(ReasonFor(error));
+                return false;
+            }
+            n = 0;
+        }
+        Sent(n);
+        long fromQueue = Math.Min(n, queued);
+        if (fromQueue > 0) _output.Consume(fromQueue, OwnerLoop.Buffers);
+        int fromData = (int)(n - fromQueue);
+        if (fromData == data.Length && _output.IsEmpty)
+        {
+            OutputShrank();
+            return true;
+        }
+        // The kernel took less than offered: queue the rest and wait for writability.
+        if (!Enqueue(data[fromData..])) return false;
+        _outputBlocked = true;
+        UpdateInterest();
+        return true;
+    }
+
+    /// <summary>
+    /// Queues <paramref name="data"/> (copied into pool memory) to leave with everything else
+    /// written during this loop iteration, in one syscall at its end: many small responses to one
+    /// read of pipelined requests cost one sendmsg(2). Returns as <see cref="Send"/> does.
+    /// </summary>
+    public bool Write(ReadOnlySpan<byte> data)
+    {
+        if (!CanSend) return false;
+        _writerSpan = 0;
+        if (data.IsEmpty) return true;
+        return Enqueue(data) && ScheduleFlush();
+    }
+
+    /// <summary>
+    /// Lends pool memory at the end of the output, at least <paramref name="sizeHint"/> bytes (at
+    /// most <see cref="ReactorOptions.BufferSize"/>), to format output into in place; commit with
+    /// <see cref="Advance"/>, which batches it like <see cref="Write"/>. Call no other output
+    /// member in between. When the connection cannot send, the span is scratch memory whose bytes
+    /// are dropped, so a writer never checks for null (check <see cref="IsOpen"/> to skip the work).
+    /// </summary>
+    public Span<byte> GetSpan(int sizeHint = 0)
+    {
+        int chunkSize = OwnerLoop.Buffers.ChunkSize;
+        if ((uint)sizeHint > (uint)chunkSize)
+            throw new ArgumentOutOfRangeException(nameof(sizeHint), sizeHint, $"GetSpan lends at most one buffer ({chunkSize} bytes)");
+        if (CanSend)
+        {
+            Span<byte> span = _output.GetTailSpan(sizeHint, OwnerLoop.Buffers);
+            if (!span.IsEmpty)
+            {
+                _writerSpan = span.Length;
+                return span;
+            }
+            RequestClose(CloseReason.OutOfBuffers);
+        }
+        _writerSpan = -1;
+        return new Span<byte>(OwnerLoop.ScratchBuffer, chunkSize);
+    }
+
+    /// <summary>Commits <paramref name="count"/> bytes written into the span from <see cref="GetSpan"/>.</summary>
+    public void Advance(int count)
+    {
+        int lent = _writerSpan;
+        _writerSpan = 0;
+        if (lent == 0) throw new InvalidOperationException("Advance without a span from GetSpan");
+        int limit = lent < 0 ? OwnerLoop.Buffers.ChunkSize : lent;
+        if ((uint)count > (uint)limit) throw new ArgumentOutOfRangeException(nameof(count), count, $"Advance past the {limit} bytes GetSpan lent");
+        if (lent < 0 || !CanSend || count == 0) return;
+        _output.Advance(count);
+        OutputGrew();
+        ScheduleFlush();
+    }
+
+    /// <summary>Copies <paramref name="data"/> behind the queued output. Returns false when the pool ran dry (the connection is closing).</summary>
+    private bool Enqueue(ReadOnlySpan<byte> data)
+    {
+        if (!_output.Append(data, OwnerLoop.Buffers))
         {
             RequestClose(CloseReason.OutOfBuffers);
             return false;
         }
-        if (_output.Length >= _loop.Options.MaxPendingBytes) _readPaused = true;
-        UpdateInterest();
+        OutputGrew();
+        return true;
+    }
+
+    /// <summary>Flushes batched output in this iteration's deferred pass, unless it already waits for writability.</summary>
+    private bool ScheduleFlush()
+    {
+        if (!_outputBlocked && !_flushScheduled)
+        {
+            _flushScheduled = true;
+            Defer();
+        }
         return true;
     }
 
     /// <summary>Writes queued output until the kernel stops taking it.</summary>
     private void Flush()
     {
+        _flushScheduled = false;
         Libc.iovec* iov = stackalloc Libc.iovec[MaxIovecs];
         while (!_output.IsEmpty)
         {
-            int count = _output.Gather(iov, MaxIovecs, _loop.Buffers.ChunkSize);
+            int count = _output.Gather(iov, MaxIovecs);
             long offered = 0;
             for (int i = 0; i < count; i++) offered += iov[i].iov_len;
-            Libc.msghdr msg = default;
-            msg.msg_iov = iov;
-            msg.msg_iovlen = count;
-            nint n = Sys.Check(Libc.sendmsg(_fd, &msg, Libc.MSG_NOSIGNAL | Libc.MSG_DONTWAIT));
+            nint n = Sockets.SendGathered(Fd, iov, count);
+            OwnerLoop.Stats.sendCalls++;
             if (n < 0)
             {
-                if (n == -Errno.EAGAIN || n == -Errno.EINTR) break;
-                RequestClose(ReasonFor(n));
+                ErrorCode error = Sys.ErrorOf(n);
+                if (error == ErrorCode.WouldBlock) break;
+                RequestClose(ReasonFor(error));
                 return;
             }
-            _loop.Stats.bytesSent += n;
-            _lastActivity = _loop.NowMilliseconds;
-            _output.Consume(n, _loop.Buffers);
+            Sent(n);
+            _output.Consume(n, OwnerLoop.Buffers);
             if (n < offered) break;
         }
-        if (_readPaused && _output.Length <= _loop.Options.MaxPendingBytes / 2) _readPaused = false;
-        if (_output.IsEmpty && _closeWhenFlushed)
+        _outputBlocked = !_output.IsEmpty;
+        OutputShrank();
+        if (_output.IsEmpty && _writeShut && !_finSent)
         {
-            FinishGracefulClose();
+            FinishWrite();
             return;
         }
         UpdateInterest();
+    }
+
+    private void Sent(nint bytes)
+    {
+        if (bytes == 0) return;
+        OwnerLoop.Stats.bytesSent += bytes;
+        _lastActivity = OwnerLoop.NowMilliseconds;
+    }
+
+    private void OutputGrew()
+    {
+        if (_unwritable || _output.Length < OwnerLoop.Options.MaxPendingBytes) return;
+        _unwritable = true;
+        if (PauseReadingWhileUnwritable) UpdateInterest();
+    }
+
+    private void OutputShrank()
+    {
+        if (!_unwritable || _output.Length > OwnerLoop.Options.MaxPendingBytes / 2) return;
+        _unwritable = false;
+        _drainedPending = true;
+        Defer();
+        ScheduleRedelivery();
     }
 }

@@ -1,121 +1,189 @@
 using System;
 using Reactor.Backends;
-using Reactor.Buffers;
-using Reactor.Interop;
 using Reactor.Loop;
 
 namespace Reactor;
 
 /// <summary>
 /// One TCP connection owned by one loop. Every member must be used on that loop's thread
-/// (from a handler callback, or from work posted with <see cref="EventLoop.Post"/>).
-/// Holds no buffer while idle: a pool chunk is lent only for unconsumed input or unsent output.
+/// (from a handler callback, a timer, or work posted with <see cref="EventLoop.Post"/>).
+/// Holds no buffer while idle: pool memory is lent only for unconsumed input or unsent output.
 /// </summary>
+/// <remarks>
+/// The verbs a protocol composes (as libuv's uv_read_stop/uv_shutdown or Netty's autoRead and
+/// writability): reading is paused by the handler (<see cref="PauseReading"/>) and, by default,
+/// while the connection's own output is above its high-water mark; output is sent now
+/// (<see cref="Send"/>) or batched until the end of the loop iteration (<see cref="Write"/>,
+/// <see cref="GetSpan"/>); each direction ends on its own (<see cref="ShutdownWrite"/>,
+/// <see cref="IConnectionHandler.OnPeerShutdown"/>) or both at once (<see cref="Close"/>, <see cref="Abort()"/>).
+/// </remarks>
 public sealed unsafe partial class Connection : Registration
 {
-    private readonly EventLoop _loop;
-    private readonly IConnectionHandler _handler;
     private readonly ConnectionLimit? _limit;   // released at close; null when unlimited
-    private int _fd;
-    private Interest _interest;
-    private bool _inCallback;
+    private IConnectionHandler _handler = null!;
+    private bool _deferred;                     // queued for the loop's deferred pass
 
-    internal Connection(EventLoop loop, int fd, IConnectionHandler handler, ConnectionLimit? limit)
+    internal Connection(EventLoop loop, int fd, ConnectionLimit? limit) : base(loop, fd)
     {
-        _loop = loop;
-        _fd = fd;
-        _handler = handler;
         _limit = limit;
+        _maxInput = loop.Options.BufferSize;
     }
 
     /// <summary>The loop that owns this connection.</summary>
-    public EventLoop Loop => _loop;
-
-    /// <summary>Whatever the handler wants to keep with this connection.</summary>
-    public object? UserState { get; set; }
+    public EventLoop Loop => OwnerLoop;
 
     /// <summary>The socket, or -1 once closed.</summary>
-    public int FileDescriptor => _fd;
-
-    /// <summary>True until the connection is closed or a graceful close was asked for.</summary>
-    public bool IsOpen => _fd >= 0 && !_closeWhenFlushed && !_closeDeferred;
+    public int FileDescriptor => Fd;
 
     /// <summary>
-    /// Bytes accepted by <see cref="Send"/> that the kernel has not taken yet. During
+    /// True until the connection is closed or <see cref="Close"/> or <see cref="Abort()"/> was
+    /// called. A half-closed connection (<see cref="ShutdownWrite"/>, or the peer's end of stream)
+    /// is still open.
+    /// </summary>
+    public bool IsOpen => Fd >= 0 && !_closing && !_closeDeferred;
+
+    /// <summary>
+    /// Bytes accepted for sending that the kernel has not taken yet. During
     /// <see cref="IConnectionHandler.OnClose"/> this is the number of bytes lost.
     /// </summary>
     public long PendingBytes => _output.Length;
 
     /// <summary>
-    /// Registers the accepted or connected socket with the loop and tells the handler. Returns
-    /// false (socket closed) when the poller refused it.
+    /// Registers the accepted or connected socket with the loop and tells <paramref name="handler"/>.
+    /// Returns <see cref="ErrorCode.None"/>, or the poller's error with the socket closed.
     /// </summary>
-    internal bool Open()
+    internal ErrorCode Open(IConnectionHandler handler)
     {
-        Token = _loop.Slots.Add(this);
-        _interest = Interest.Read;
-        int rc = _loop.Poller.Add(_fd, Token, _interest);
+        _handler = handler;
+        int rc = OwnerLoop.Register(this, Interest.Read);
         if (rc < 0)
         {
-            _loop.Slots.Remove(Token);
-            Sys.Close(_fd);
-            _fd = -1;
+            Interop.Sys.Close(Fd);
+            Fd = -1;
             _limit?.Release();
-            return false;
+            return Interop.Sys.ErrorOf(rc);
         }
         StartIdleTimer();
-        _inCallback = true;
+        OwnerLoop.CallbackDepth++;
         try
         {
             _handler.OnOpen(this);
         }
-        catch (Exception)
+        catch (Exception e)
         {
-            RequestClose(CloseReason.HandlerError);
+            HandlerFailed(e);
         }
         finally
         {
-            _inCallback = false;
+            OwnerLoop.CallbackDepth--;
         }
-        if (_closeDeferred) CloseNow(_closeReason);
-        return true;
+        // Opened inside another callback (a connect that succeeded at once): the close waits for the deferred pass.
+        if (_closeDeferred && OwnerLoop.CallbackDepth == 0) CloseNow(_closeReason);
+        return ErrorCode.None;
     }
 
     internal override void OnReady(Readiness readiness)
     {
+        // Closed from inside a callback earlier in this batch: the deferred pass finishes it.
+        if (_closeDeferred) return;
+        if (_lingering)
+        {
+            DiscardInput();
+            return;
+        }
         if ((readiness & (Readiness.Readable | Readiness.Hangup | Readiness.Error)) != 0)
         {
-            if (_lingering)
-            {
-                DiscardInput();
-                return;
-            }
-            if ((_interest & Interest.Read) != 0)
+            if ((Interest & Interest.Read) != 0)
             {
                 Receive();
             }
-            else if ((readiness & (Readiness.Hangup | Readiness.Error)) != 0)
+            else if (_outputBlocked)
             {
                 // Not reading (paused or half-closed): the send path surfaces the socket error.
                 Flush();
             }
-            if (_fd < 0) return;
+            if (Fd < 0 || _closeDeferred) return;
         }
-        if ((readiness & Readiness.Writable) != 0 && !_output.IsEmpty) Flush();
+        if ((readiness & Readiness.Writable) != 0 && _outputBlocked) Flush();
     }
 
-    /// <summary>Registers for what the connection needs now: read unless paused or half-closed, write while output is queued.</summary>
+    /// <summary>
+    /// The connection's part of the loop's deferred pass: a close asked for inside a callback,
+    /// output batched during the iteration, <see cref="IConnectionHandler.OnDrained"/>, and input
+    /// held while reading was paused.
+    /// </summary>
+    internal void RunDeferred()
+    {
+        _deferred = false;
+        if (Fd < 0) return;
+        if (_closeDeferred)
+        {
+            CloseNow(_closeReason);
+            return;
+        }
+        if (_flushScheduled)
+        {
+            Flush();
+            if (Fd < 0) return;
+        }
+        if (_drainedPending)
+        {
+            _drainedPending = false;
+            OwnerLoop.CallbackDepth++;
+            try
+            {
+                _handler.OnDrained(this);
+            }
+            catch (Exception e)
+            {
+                HandlerFailed(e);
+            }
+            finally
+            {
+                OwnerLoop.CallbackDepth--;
+            }
+            if (_closeDeferred)
+            {
+                CloseNow(_closeReason);
+                return;
+            }
+        }
+        if (_redeliver)
+        {
+            _redeliver = false;
+            if ((Interest & Interest.Read) != 0 && _inputLength > 0) Deliver(_input + _inputStart, _inputLength, fromInput: true);
+        }
+    }
+
+    /// <summary>Queues the connection for the deferred pass of this iteration (once).</summary>
+    private void Defer()
+    {
+        if (_deferred) return;
+        _deferred = true;
+        OwnerLoop.Defer(this);
+    }
+
+    /// <summary>
+    /// Arms the poller for what the connection needs now: read unless paused, closing or at end of
+    /// stream (or while lingering, to see the peer's FIN); write while the kernel refused output.
+    /// </summary>
     private void UpdateInterest()
     {
-        if (_fd < 0) return;
-        Interest want = _lingering || !(_readPaused || _closeWhenFlushed) ? Interest.Read : Interest.None;
-        if (!_output.IsEmpty) want |= Interest.Write;
-        if (want == _interest) return;
-        _interest = want;
-        int rc = _loop.Poller.Modify(_fd, Token, want);
-        if (rc < 0) RequestClose(CloseReason.Error);
+        if (Fd < 0) return;
+        Interest want = _lingering || WantsInput ? Interest.Read : Interest.None;
+        if (_outputBlocked) want |= Interest.Write;
+        if (OwnerLoop.SetInterest(this, want) < 0) RequestClose(CloseReason.Error);
     }
 
-    private static CloseReason ReasonFor(nint negativeErrno) =>
-        negativeErrno == -Errno.ECONNRESET || negativeErrno == -Errno.EPIPE ? CloseReason.Reset : CloseReason.Error;
+    private bool WantsInput => !_inputEnded && !_closing && !_readPaused && !(_unwritable && PauseReadingWhileUnwritable);
+
+    /// <summary>A handler callback threw: count it, report it, close the connection.</summary>
+    private void HandlerFailed(Exception e)
+    {
+        OwnerLoop.ReportCallbackError(e);
+        RequestClose(CloseReason.HandlerError);
+    }
+
+    private static CloseReason ReasonFor(ErrorCode error) =>
+        error is ErrorCode.ConnectionReset or ErrorCode.BrokenPipe ? CloseReason.Reset : CloseReason.Error;
 }

@@ -3,28 +3,54 @@ using System;
 namespace Reactor;
 
 /// <summary>
-/// What a server does with its connections. One handler serves every loop of a group, and each
-/// callback runs on the loop thread that owns the connection, so a handler that keeps state
-/// across connections must make it safe for concurrent loops; per-connection state belongs in
-/// <see cref="Connection.UserState"/>. Callbacks must not block: they run inline on the loop.
+/// What a server does with its connections. Every callback runs on the loop thread that owns the
+/// connection and must not block: it runs inline on the loop. A callback never runs nested inside
+/// another connection's callback (closes, drains and re-deliveries it causes elsewhere run after it
+/// returns), and an exception it throws closes its connection with
+/// <see cref="CloseReason.HandlerError"/> and is counted; the loop goes on.
 /// </summary>
+/// <remarks>
+/// One instance may serve every connection (<see cref="LoopGroup.Serve(IConnectionHandler)"/>;
+/// it must then be safe for concurrent loops), or each connection gets its own from a factory
+/// (<see cref="LoopGroup.Serve(Func{Connection, IConnectionHandler})"/>), where protocol state
+/// lives in plain fields.
+/// </remarks>
 public interface IConnectionHandler
 {
-    /// <summary>A connection was accepted.</summary>
+    /// <summary>A connection was accepted (or an outgoing one established).</summary>
     void OnOpen(Connection connection);
 
     /// <summary>
     /// Bytes arrived. <paramref name="data"/> starts with whatever the previous call left
     /// unconsumed, is valid only during this call, and may be modified in place. Returns how many
-    /// bytes were consumed; the rest is kept (in a pool chunk) and presented again with the next
-    /// data. A handler that consumes nothing while a whole buffer is waiting gets the
-    /// connection closed with <see cref="CloseReason.ProtocolError"/>.
+    /// bytes were consumed; the rest is kept and presented again, first, with the next data (a
+    /// handler consumes every complete message it finds). At most
+    /// <see cref="Connection.MaxInputBytes"/> bytes are kept: a handler that consumes nothing of
+    /// that much gets the connection closed with <see cref="CloseReason.ProtocolError"/>, so a
+    /// protocol with a limit of its own answers it first (a 431, an error frame).
+    /// <see cref="Connection.NeedInput"/> defers the next call until a whole message is there.
     /// </summary>
     int OnData(Connection connection, Span<byte> data);
 
     /// <summary>
+    /// The peer shut down its sending side (end of stream): no more data will arrive, and input it
+    /// left unconsumed is dropped. The default, <see cref="Connection.ShutdownWrite"/>, delivers
+    /// what is queued and then closes (<see cref="CloseReason.PeerClosed"/>). A handler that
+    /// overrides it may keep sending (a proxy forwards the other side's reply) and ends with
+    /// <see cref="Connection.ShutdownWrite"/> or <see cref="Connection.Close"/>.
+    /// </summary>
+    void OnPeerShutdown(Connection connection) => connection.ShutdownWrite();
+
+    /// <summary>
+    /// Output queued beyond <see cref="ReactorOptions.MaxPendingBytes"/> drained to half of it:
+    /// <see cref="Connection.IsWritable"/> turned true again. A proxy resumes reading the other
+    /// side here. Does nothing by default.
+    /// </summary>
+    void OnDrained(Connection connection) { }
+
+    /// <summary>
     /// The connection closed. <see cref="Connection.PendingBytes"/> tells how many bytes accepted
-    /// by <see cref="Connection.Send"/> were never delivered (0 unless the close was abrupt).
+    /// for sending were never delivered (0 unless the close was abrupt).
     /// </summary>
     void OnClose(Connection connection, CloseReason reason);
 }

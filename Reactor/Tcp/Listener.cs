@@ -1,66 +1,57 @@
 using System;
-using System.Net;
 using Reactor.Backends;
 using Reactor.Interop;
 using Reactor.Loop;
-using static Reactor.Interop.Libc;
+using Reactor.Platform;
 
 namespace Reactor;
 
-/// <summary>A loop's listening socket: accepts connections and hands them to the handler.</summary>
-internal sealed unsafe class Listener : Registration
+/// <summary>A loop's listening socket: accepts connections and hands each to a handler from the factory.</summary>
+internal sealed class Listener : Registration
 {
     // Accepts per readiness event, so an accept storm cannot starve the loop's connections;
     // the listener stays readable (level-triggered) and the rest are accepted next iteration.
     private const int AcceptBudget = 64;
 
-    private readonly EventLoop _loop;
-    private readonly IConnectionHandler _handler;
+    private readonly Func<Connection, IConnectionHandler> _newHandler;
     private readonly ConnectionLimit? _limit;
-    private int _fd;
-    private int _spareFd;
+    private int _reserveFd;
 
-    public Listener(EventLoop loop, int fd, IConnectionHandler handler, ConnectionLimit? limit)
+    public Listener(EventLoop loop, int fd, Func<Connection, IConnectionHandler> newHandler, ConnectionLimit? limit) : base(loop, fd)
     {
-        _loop = loop;
-        _fd = fd;
-        _handler = handler;
+        _newHandler = newHandler;
         _limit = limit;
-        _spareFd = OpenSpare();
+        _reserveFd = Sockets.OpenReserve();
     }
 
     /// <summary>Registers with the loop's poller. Call before the loop thread starts, or on it.</summary>
-    public void Register()
-    {
-        Token = _loop.Slots.Add(this);
-        Sys.ThrowIfError(_loop.Poller.Add(_fd, Token, Interest.Read), "epoll_ctl(ADD, listener)");
-    }
+    public void Register() =>
+        Sys.ThrowIfError(OwnerLoop.Register(this, Interest.Read), $"{OwnerLoop.BackendName}: register listener");
 
     internal override void OnReady(Readiness readiness)
     {
-        for (int i = 0; i < AcceptBudget && _fd >= 0; i++)
+        for (int i = 0; i < AcceptBudget && Fd >= 0; i++)
         {
-            int fd = Sys.Check(accept4(_fd, null, null, SOCK_NONBLOCK | SOCK_CLOEXEC));
+            int fd = Sockets.Accept(Fd);
             if (fd >= 0)
             {
                 Adopt(fd);
                 continue;
             }
-            switch (-fd)
+            switch (Sys.ErrorOf(fd))
             {
-                case Errno.EAGAIN:
+                case ErrorCode.WouldBlock:
                     return;
-                case Errno.EINTR:
-                case Errno.ECONNABORTED:
+                case ErrorCode.ConnectionAborted:
                     continue;
-                case Errno.EMFILE:
-                case Errno.ENFILE:
-                    _loop.Stats.acceptErrors++;
+                case ErrorCode.TooManyOpenFiles:
+                case ErrorCode.TooManyFilesInSystem:
+                    OwnerLoop.Stats.acceptErrors++;
                     if (!ShedOne()) return;
                     continue;
                 default:
                     // ENOBUFS, ENOMEM, EPERM (firewall): nothing to do but try again next time.
-                    _loop.Stats.acceptErrors++;
+                    OwnerLoop.Stats.acceptErrors++;
                     return;
             }
         }
@@ -72,48 +63,63 @@ internal sealed unsafe class Listener : Registration
         {
             // Beyond --max-connections: accept and close, so the client learns at once.
             Sys.Close(fd);
-            _loop.Stats.rejected++;
+            OwnerLoop.Stats.rejected++;
             return;
         }
-        if (_loop.Options.NoDelay) SocketOps.EnableNoDelay(fd);
-        if (new Connection(_loop, fd, _handler, _limit).Open()) _loop.Stats.accepted++;
+        if (OwnerLoop.Options.NoDelay) Sockets.EnableNoDelay(fd);
+        var connection = new Connection(OwnerLoop, fd, _limit);
+        IConnectionHandler handler;
+        OwnerLoop.CallbackDepth++;
+        try
+        {
+            handler = _newHandler(connection);
+        }
+        catch (Exception e)
+        {
+            // No handler, so no OnClose: the connection never opened. Counted as rejected.
+            OwnerLoop.ReportCallbackError(e);
+            Sys.Close(fd);
+            _limit?.Release();
+            OwnerLoop.Stats.rejected++;
+            return;
+        }
+        finally
+        {
+            OwnerLoop.CallbackDepth--;
+        }
+        if (connection.Open(handler) == ErrorCode.None) OwnerLoop.Stats.accepted++;
     }
 
     /// <summary>
     /// Out of fds: the pending connection would keep the listener readable and the loop would spin.
-    /// Free the spare fd, accept the connection and close it at once, then take the spare back
+    /// Free the reserve fd, accept the connection and close it at once, then take the reserve back
     /// (libuv and libev do the same). Returns false when even that failed.
     /// </summary>
     private bool ShedOne()
     {
-        if (_spareFd < 0)
+        if (_reserveFd < 0)
         {
-            _spareFd = OpenSpare();
+            _reserveFd = Sockets.OpenReserve();
             return false;
         }
-        Sys.Close(_spareFd);
-        int fd = Sys.Check(accept4(_fd, null, null, SOCK_CLOEXEC));
+        Sys.Close(_reserveFd);
+        int fd = Sockets.Accept(Fd);
         if (fd >= 0)
         {
             Sys.Close(fd);
-            _loop.Stats.rejected++;
+            OwnerLoop.Stats.rejected++;
         }
-        _spareFd = OpenSpare();
+        _reserveFd = Sockets.OpenReserve();
         return fd >= 0;
     }
-
-    private static int OpenSpare() => Sys.Check(open("/dev/null", O_RDONLY | O_CLOEXEC));
 
     internal override void OnLoopStopping() => Close();
 
     public void Close()
     {
-        if (_fd < 0) return;
-        _loop.Poller.Remove(_fd);
-        Sys.Close(_fd);
-        _fd = -1;
-        _loop.Slots.Remove(Token);
-        if (_spareFd >= 0) Sys.Close(_spareFd);
-        _spareFd = -1;
+        if (Fd < 0) return;
+        OwnerLoop.Close(this);
+        if (_reserveFd >= 0) Sys.Close(_reserveFd);
+        _reserveFd = -1;
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics.CodeAnalysis;
 
 namespace Reactor;
 
@@ -16,7 +17,7 @@ public readonly record struct TimerHandle(int Id, uint Generation)
 /// on each read), so the log n sits off the hot path while the exact deadline saves wakeups.
 /// Loop thread only.
 /// </summary>
-public sealed class TimerHeap
+internal sealed class TimerHeap
 {
     private struct Entry
     {
@@ -73,23 +74,24 @@ public sealed class TimerHeap
         return true;
     }
 
-    /// <summary>Fires every timer due at or before <paramref name="now"/>, earliest first. Returns how many fired.</summary>
-    public int RunDue(long now)
+    /// <summary>
+    /// Takes the earliest timer due at or before <paramref name="now"/> off the heap and returns
+    /// its callback, or false when none is due. The caller runs it, so it decides what a throwing
+    /// callback means (the loop contains it).
+    /// </summary>
+    public bool TryTakeDue(long now, [NotNullWhen(true)] out Action<object?>? callback, out object? state)
     {
-        int fired = 0;
-        while (_count > 0)
-        {
-            int id = _heap[0];
-            ref Entry e = ref _entries[id];
-            if (e.Due > now) break;
-            Action<object?> callback = e.Callback!;
-            object? state = e.State;
-            RemoveAt(0);
-            FreeEntry(id);
-            fired++;
-            callback(state);
-        }
-        return fired;
+        callback = null;
+        state = null;
+        if (_count == 0) return false;
+        int id = _heap[0];
+        ref Entry e = ref _entries[id];
+        if (e.Due > now) return false;
+        callback = e.Callback!;
+        state = e.State;
+        RemoveAt(0);
+        FreeEntry(id);
+        return true;
     }
 
     private int AllocateEntry()

@@ -4,10 +4,11 @@ using System.Net.Sockets;
 using Reactor.Interop;
 using static Reactor.Interop.Libc;
 
-namespace Reactor;
+namespace Reactor.Platform;
 
-/// <summary>Socket setup: create, set options, bind, listen. Failures throw <see cref="ReactorException"/> naming the call.</summary>
-internal static unsafe class SocketOps
+// Socket setup: create, set options, bind, listen, connect. Failures throw ReactorException
+// naming the call, except where a caller on the loop needs the error as a value.
+internal static unsafe partial class Sockets
 {
     /// <summary>
     /// A nonblocking listening socket on <paramref name="address"/>:<paramref name="port"/> with
@@ -56,6 +57,39 @@ internal static unsafe class SocketOps
 
     public static int CreateSocket(IPAddress address, int type) =>
         Sys.ThrowIfError(Sys.Check(socket(FamilyOf(address), type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)), "socket");
+
+    /// <summary>A nonblocking TCP socket for <paramref name="address"/>'s family, or a negative error (for the loop, which must not throw).</summary>
+    public static int TryCreateStream(IPAddress address) =>
+        Sys.Check(socket(FamilyOf(address), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+
+    /// <summary>
+    /// Starts a nonblocking connect from <paramref name="source"/> (when set) to
+    /// <paramref name="remote"/>. Returns 0 (connected at once), -InProgress, or another negative error.
+    /// </summary>
+    public static int StartConnect(int fd, IPEndPoint remote, IPAddress? source)
+    {
+        sockaddr_storage sa;
+        if (source is not null)
+        {
+            // Leave the port to connect(2): binding picks it without knowing the destination, so
+            // many connections from one source address would run out of ports much sooner.
+            int one = 1;
+            if (source.AddressFamily == AddressFamily.InterNetwork) setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(int));
+            uint sourceLength = ToSockaddr(source, 0, &sa);
+            int bound = Sys.Check(bind(fd, &sa, sourceLength));
+            if (bound < 0) return bound;
+        }
+        uint length = ToSockaddr(remote.Address, remote.Port, &sa);
+        int rc;
+        do rc = Sys.Check(connect(fd, &sa, length)); while (rc == -(int)ErrorCode.Interrupted);
+        return rc;
+    }
+
+    /// <summary>
+    /// An fd kept in reserve for the EMFILE trick (see Listener): /dev/null, read-only,
+    /// close-on-exec. Returns the fd or a negative error.
+    /// </summary>
+    public static int OpenReserve() => Sys.Check(open("/dev/null", O_RDONLY | O_CLOEXEC));
 
     public static int FamilyOf(IPAddress address) => address.AddressFamily == AddressFamily.InterNetworkV6 ? AF_INET6 : AF_INET;
 
