@@ -1,3 +1,4 @@
+using System;
 using Reactor.Backends;
 using Reactor.Interop;
 using Reactor.Loop;
@@ -9,19 +10,20 @@ namespace Reactor;
 public sealed partial class EventLoop
 {
     /// <summary>
-    /// Gives <paramref name="r"/> a slot and arms the poller for <paramref name="interest"/>.
-    /// Returns 0, or a negative error with nothing left registered.
+    /// Gives <paramref name="r"/> a slot and arms the poller for <paramref name="interest"/> (none:
+    /// the slot only). Returns 0, or a negative error with nothing left registered.
     /// </summary>
     internal int Register(Registration r, Interest interest)
     {
         r.Token = Slots.Add(r);
-        int rc = Poller.Add(r.Fd, r.Token, interest);
+        int rc = interest == Interest.None ? 0 : Poller.Add(r.Fd, r.Token, interest);
         if (rc < 0)
         {
             Slots.Remove(r.Token);
             return rc;
         }
         r.Interest = interest;
+        r.IsRegistered = true;
         return 0;
     }
 
@@ -32,6 +34,7 @@ public sealed partial class EventLoop
     /// </summary>
     internal int SetInterest(Registration r, Interest interest)
     {
+        if (!r.IsRegistered) throw new InvalidOperationException("SetInterest before Register");
         if (interest == r.Interest) return 0;
         int rc = r.Interest == Interest.None ? Poller.Add(r.Fd, r.Token, interest)
             : interest == Interest.None ? Poller.Remove(r.Fd)
@@ -50,6 +53,7 @@ public sealed partial class EventLoop
         // epoll keeps reporting a registration until every copy is closed.
         if (r.Interest != Interest.None) Poller.Remove(r.Fd);
         r.Interest = Interest.None;
+        r.IsRegistered = false;
         Slots.Remove(r.Token);
     }
 

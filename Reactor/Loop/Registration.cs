@@ -27,6 +27,9 @@ public abstract class Registration
     /// <summary>What the poller is armed for now; <see cref="Interest.None"/> means not in the poller at all.</summary>
     internal Interest Interest;
 
+    /// <summary>True from <see cref="EventLoop.Register"/> until <see cref="EventLoop.Unregister"/>: it holds a slot.</summary>
+    internal bool IsRegistered;
+
     /// <summary>Handles what the poller reported. Runs on the loop thread.</summary>
     internal abstract void OnReady(Readiness readiness);
 

@@ -55,7 +55,7 @@ public sealed unsafe partial class Connection : Registration
     internal ErrorCode Open(IConnectionHandler handler)
     {
         _handler = handler;
-        int rc = OwnerLoop.Register(this, Interest.Read);
+        int rc = OwnerLoop.Register(this, WantedInterest);
         if (rc < 0)
         {
             Interop.Sys.Close(Fd);
@@ -169,11 +169,13 @@ public sealed unsafe partial class Connection : Registration
     /// </summary>
     private void UpdateInterest()
     {
-        if (Fd < 0) return;
-        Interest want = _lingering || WantsInput ? Interest.Read : Interest.None;
-        if (_outputBlocked) want |= Interest.Write;
-        if (OwnerLoop.SetInterest(this, want) < 0) RequestClose(CloseReason.Error);
+        // Before Open (the handler factory may already pause or configure the connection) Open registers what is wanted then.
+        if (Fd < 0 || !IsRegistered) return;
+        if (OwnerLoop.SetInterest(this, WantedInterest) < 0) RequestClose(CloseReason.Error);
     }
+
+    private Interest WantedInterest =>
+        (_lingering || WantsInput ? Interest.Read : Interest.None) | (_outputBlocked ? Interest.Write : Interest.None);
 
     private bool WantsInput => !_inputEnded && !_closing && !_readPaused && !(_unwritable && PauseReadingWhileUnwritable);
 
