@@ -95,13 +95,7 @@ public sealed partial class NativeServer : IDisposable
     public long PeakRssKiB() => StatusField("VmHWM");
 
     /// <summary>User plus system CPU time of the whole process, in seconds.</summary>
-    public double CpuSeconds()
-    {
-        string stat = File.ReadAllText($"/proc/{Pid}/stat");
-        string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        // After the command name: field 3 is the state, so utime (14) and stime (15) are at 11 and 12.
-        return (long.Parse(fields[11]) + long.Parse(fields[12])) / (double)sysconf(_SC_CLK_TCK);
-    }
+    public double CpuSeconds() => ProcCpu.ProcessSeconds(Pid);
 
     public int OpenFds() => Directory.GetFiles($"/proc/{Pid}/fd").Length;
 
@@ -156,11 +150,6 @@ public sealed partial class NativeServer : IDisposable
         }
         throw new InvalidOperationException($"{name} missing from /proc/{Pid}/status");
     }
-
-    private const int _SC_CLK_TCK = 2;
-
-    [DllImport("libc")]
-    private static extern long sysconf(int name);
 
     [DllImport("libc")]
     private static extern int kill(int pid, int sig);

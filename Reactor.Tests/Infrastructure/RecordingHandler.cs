@@ -20,6 +20,10 @@ public sealed class RecordingHandler(IConnectionHandler inner) : IConnectionHand
 
     public int OnData(Connection connection, Span<byte> data) => inner.OnData(connection, data);
 
+    public void OnPeerShutdown(Connection connection) => inner.OnPeerShutdown(connection);
+
+    public void OnDrained(Connection connection) => inner.OnDrained(connection);
+
     public void OnClose(Connection connection, CloseReason reason)
     {
         Closes.Enqueue((reason, connection.PendingBytes));

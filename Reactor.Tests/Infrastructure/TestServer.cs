@@ -16,12 +16,18 @@ public sealed class TestServer : IDisposable
     private readonly int _fdsBefore;
 
     public TestServer(IConnectionHandler handler, Action<ReactorOptions>? configure = null, IPAddress? address = null)
+        : this(_ => handler, configure, address)
+    {
+    }
+
+    /// <param name="newHandler">The handler factory: runs on the loop for every accepted connection.</param>
+    public TestServer(Func<Connection, IConnectionHandler> newHandler, Action<ReactorOptions>? configure = null, IPAddress? address = null)
     {
         _fdsBefore = Fds.Count();
         Options = new ReactorOptions { BindAddress = address ?? IPAddress.Loopback, Port = 0, LoopCount = 2 };
         configure?.Invoke(Options);
         Group = new LoopGroup(Options);
-        Group.Serve(handler);
+        Group.Serve(newHandler);
         EndPoint = Group.LocalEndPoint!;
     }
 
