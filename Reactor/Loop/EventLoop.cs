@@ -197,7 +197,7 @@ public sealed unsafe partial class EventLoop : IDisposable
     /// Waits once for events, until loop time <paramref name="deadline"/> at the latest (or the next
     /// timer, if sooner), dispatches them, runs posted work and due timers, then the deferred pass.
     /// </summary>
-    private void RunOnce(long deadline)
+    internal void RunOnce(long deadline)
     {
         // Handlers and posted work of the last iteration may have run for a while: read the clock
         // again so the wait ends when the next timer is due, not that long after it (a vDSO read
