@@ -47,4 +47,39 @@ public unsafe class BufferPoolTests
             Assert.True(new Span<byte>((void*)chunks[i], 4096).IndexOfAnyExcept((byte)i) < 0);
         }
     }
+
+    [Fact]
+    public void RentBlock_AfterReturn_KeepsTheLargestBlockForTheNext()
+    {
+        using var pool = new BufferPool(1024, 4, 1, 64);   // a budget of 256 KiB
+        byte* small = pool.RentBlock(10_000, out int smallCapacity);
+        byte* large = pool.RentBlock(50_000, out int largeCapacity);
+        Assert.Equal((10_000, 50_000), (smallCapacity, largeCapacity));
+        Assert.Equal(60_000, pool.BlockBytes);
+        pool.ReturnBlock(large, largeCapacity);
+        pool.ReturnBlock(small, smallCapacity);   // smaller than the kept one: freed
+        Assert.Equal(0, pool.BlockBytes);
+
+        // The kept block serves any request it covers, with its real size.
+        byte* again = pool.RentBlock(20_000, out int capacity);
+        Assert.True(again == large);
+        Assert.Equal(50_000, capacity);
+        new Span<byte>(again, capacity).Fill(7);
+        pool.ReturnBlock(again, capacity);
+    }
+
+    [Fact]
+    public void RentBlock_BeyondBudget_ReturnsNullAndTheKeptBlockYieldsToSlabs()
+    {
+        using var pool = new BufferPool(1024, 4, 1, 4);   // a budget of 16 KiB, 4 KiB of it slabs
+        Assert.True(pool.RentBlock(13_000, out _) == null);
+        byte* block = pool.RentBlock(12_000, out int capacity);
+        Assert.True(block != null);
+        pool.ReturnBlock(block, capacity);   // kept: 4 KiB slab + 12 KiB kept fill the budget
+
+        // More chunks are wanted than the first slab holds: the kept block is freed to make room.
+        for (int i = 0; i < 8; i++) Assert.True(pool.Rent() != null);
+        Assert.Equal(8, pool.TotalChunks);
+        Assert.True(pool.RentBlock(12_000, out _) == null, "the budget is spent on slabs now");
+    }
 }

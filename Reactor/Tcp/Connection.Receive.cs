@@ -248,12 +248,20 @@ public sealed unsafe partial class Connection
         return true;
     }
 
-    /// <summary>A pool chunk when <paramref name="size"/> fits one, else a block of exactly that size; null (and the connection closed) when the pool is at its limit.</summary>
+    /// <summary>A pool chunk when <paramref name="size"/> fits one, else a block of at least that size; null (and the connection closed) when the pool is at its limit.</summary>
     private byte* RentInput(int size, out int capacity)
     {
         BufferPool pool = OwnerLoop.Buffers;
-        capacity = Math.Max(size, pool.ChunkSize);
-        byte* block = capacity == pool.ChunkSize ? pool.Rent() : pool.RentBlock(capacity);
+        byte* block;
+        if (size <= pool.ChunkSize)
+        {
+            capacity = pool.ChunkSize;
+            block = pool.Rent();
+        }
+        else
+        {
+            block = pool.RentBlock(size, out capacity);
+        }
         if (block == null) CloseNow(CloseReason.OutOfBuffers);
         return block;
     }
