@@ -3,12 +3,16 @@
 # medians over rounds. Server on core 0 (one loop/thread), client on core 1, as in bench.sh.
 #
 #   scripts/ab.sh reactor c-epoll [--rounds 5] [--connections "100 1000"] [--seconds 5] [--clients reactor]
-#   servers: reactor, c-epoll (scripts/peers/c_epoll_echo.c), c-embedded (examples/c/echo_server.c)
+#   servers: reactor, reactor:PATH (another build of the reactor binary, e.g. before a change),
+#            c-epoll (scripts/peers/c_epoll_echo.c), c-embedded (examples/c/echo_server.c)
 #   clients: reactor (reactor bench echo), c (scripts/loadgen/echo_client.c, independent)
 #
 # Cross-check of the two load clients on both servers, 100 connections:
 #   scripts/ab.sh reactor c-epoll --clients "reactor c" --connections 100 --rounds 3
 # then, per server, the ratio of the clients' medians is printed as well.
+#
+# Before/after a change, with the earlier binary saved:
+#   cp artifacts/bin/reactor /tmp/reactor-before; ...change, ./build.sh...; scripts/ab.sh reactor:/tmp/reactor-before reactor
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=$PWD/artifacts/bench-bin PORT=${BENCH_PORT:-7660}
@@ -36,6 +40,7 @@ gcc -O2 -Wall -o "$BIN/echo_client" scripts/loadgen/echo_client.c
 server_cmd() {
     case "$1" in
         reactor) echo "artifacts/bin/reactor echo --threads 1 --port $PORT" ;;
+        reactor:*) echo "${1#reactor:} echo --threads 1 --port $PORT" ;;
         c-epoll) echo "$BIN/c_epoll_echo --threads 1 --port $PORT" ;;
         c-embedded) echo "artifacts/bin/echo_server --threads 1 --port $PORT" ;;
         *) echo "scripts/ab.sh: unknown server $1" >&2; exit 2 ;;
