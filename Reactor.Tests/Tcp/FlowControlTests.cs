@@ -199,4 +199,42 @@ public class FlowControlTests
         TestServer.WaitUntil(() => handler.Closes.Count == 1, "the reset is seen once reading resumes");
         Assert.Equal(CloseReason.Reset, handler.Closes.Single().Reason);
     }
+
+    [Fact]
+    public async Task Unwritable_HandlerStopsConsumingAtItsInputLimit_InputWaitsAndIsRedeliveredOnDrain()
+    {
+        // Pipelined 8-byte requests, 4 KiB responses, and a handler that stops parsing while its
+        // output is full (as an HTTP server should): what it leaves may exceed MaxInputBytes, and
+        // since reading is paused that is no protocol error. When the client reads, the output
+        // drains and the kept requests are handed over again with no new byte.
+        const int requests = 1000, responseSize = 4096;
+        var handler = new RecordingHandler(new DelegateHandler
+        {
+            Open = c => c.MaxInputBytes = 1024,
+            Data = (c, data) =>
+            {
+                int consumed = 0;
+                for (; data.Length - consumed >= 8 && c.IsWritable; consumed += 8)
+                {
+                    Span<byte> span = c.GetSpan(responseSize);
+                    span[..responseSize].Fill(data[consumed]);
+                    c.Advance(responseSize);
+                }
+                return consumed;
+            },
+        });
+        using var server = new TestServer(handler, o =>
+        {
+            o.LoopCount = 1;
+            o.MaxPendingBytes = 16 * 1024;
+        });
+        using Socket s = await server.ConnectAsync();
+        byte[] all = Enumerable.Range(0, requests).SelectMany(i => Enumerable.Repeat((byte)i, 8)).ToArray();
+
+        await s.SendAllAsync(all).WaitAsync(TimeSpan.FromSeconds(30));
+        byte[] responses = await s.ReceiveExactlyAsync(requests * responseSize).WaitAsync(TimeSpan.FromSeconds(30));
+
+        for (int i = 0; i < requests; i++) Assert.True(responses.AsSpan(i * responseSize, responseSize).IndexOfAnyExcept((byte)i) < 0, $"response {i} is wrong");
+        Assert.Empty(handler.Closes);
+    }
 }

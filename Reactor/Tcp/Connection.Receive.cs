@@ -179,9 +179,11 @@ public sealed unsafe partial class Connection
             ReleaseInput();
             return;
         }
-        if (rest >= _maxInput && !_readPaused)
+        if (rest >= _maxInput && WantsInput)
         {
-            // As much input as the handler allows, and it cannot make progress: nothing more may be read.
+            // As much input as the handler allows, it made no progress, and reading would go on: nothing
+            // more may be read. (While paused, by the handler or by full output, the input waits for
+            // the re-delivery on resume.)
             CloseNow(CloseReason.ProtocolError);
             return;
         }
