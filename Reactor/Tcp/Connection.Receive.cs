@@ -298,19 +298,7 @@ public sealed unsafe partial class Connection
     {
         _inputEnded = true;
         ReleaseInput();
-        OwnerLoop.CallbackDepth++;
-        try
-        {
-            _handler.OnPeerShutdown(this);
-        }
-        catch (Exception e)
-        {
-            HandlerFailed(e);
-        }
-        finally
-        {
-            OwnerLoop.CallbackDepth--;
-        }
+        Notify(static (handler, connection) => handler.OnPeerShutdown(connection));
         if (_closeDeferred) CloseNow(_closeReason);
         else if (_finSent) CloseNow(_closing ? _closeReason : CloseReason.PeerClosed);
         else UpdateInterest();

@@ -64,19 +64,7 @@ public sealed unsafe partial class Connection : Registration
             return Interop.Sys.ErrorOf(rc);
         }
         StartIdleTimer();
-        OwnerLoop.CallbackDepth++;
-        try
-        {
-            _handler.OnOpen(this);
-        }
-        catch (Exception e)
-        {
-            HandlerFailed(e);
-        }
-        finally
-        {
-            OwnerLoop.CallbackDepth--;
-        }
+        Notify(static (handler, connection) => handler.OnOpen(connection));
         // Opened inside another callback (a connect that succeeded at once): the close waits for the deferred pass.
         if (_closeDeferred && OwnerLoop.CallbackDepth == 0) CloseNow(_closeReason);
         return ErrorCode.None;
@@ -129,19 +117,7 @@ public sealed unsafe partial class Connection : Registration
         if (_drainedPending)
         {
             _drainedPending = false;
-            OwnerLoop.CallbackDepth++;
-            try
-            {
-                _handler.OnDrained(this);
-            }
-            catch (Exception e)
-            {
-                HandlerFailed(e);
-            }
-            finally
-            {
-                OwnerLoop.CallbackDepth--;
-            }
+            Notify(static (handler, connection) => handler.OnDrained(connection));
             if (_closeDeferred)
             {
                 CloseNow(_closeReason);
@@ -178,6 +154,27 @@ public sealed unsafe partial class Connection : Registration
         (_lingering || WantsInput ? Interest.Read : Interest.None) | (_outputBlocked ? Interest.Write : Interest.None);
 
     private bool WantsInput => !_inputEnded && !_closing && !_readPaused && !(_unwritable && PauseReadingWhileUnwritable);
+
+    /// <summary>
+    /// Runs one of the handler's notifications (OnOpen, OnPeerShutdown, OnDrained) as user code:
+    /// closes asked for meanwhile are deferred, and an exception closes the connection.
+    /// </summary>
+    private void Notify(Action<IConnectionHandler, Connection> notification)
+    {
+        OwnerLoop.CallbackDepth++;
+        try
+        {
+            notification(_handler, this);
+        }
+        catch (Exception e)
+        {
+            HandlerFailed(e);
+        }
+        finally
+        {
+            OwnerLoop.CallbackDepth--;
+        }
+    }
 
     /// <summary>A handler callback threw: count it, report it, close the connection.</summary>
     private void HandlerFailed(Exception e)
