@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.IO;
 using System.Linq;
 using System.Net;
 using System.Net.Sockets;
@@ -106,10 +105,12 @@ public class BenchCommandTests
     {
         var server = new NativeServer(["echo", "--threads", "1"]);
         int port = server.Port;
+        int fdsBefore = server.OpenFds();
         var killer = Task.Run(() =>
         {
-            Thread.Sleep(1000);
-            Kill9(server.Pid);
+            // Mid-run: as soon as the server has accepted all 50 connections (the run lasts 2 s).
+            try { TestServer.WaitUntil(() => server.OpenFds() >= fdsBefore + 50, "server accepted the bench's 50 connections"); }
+            finally { Kill9(server.Pid); }
         });
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var (code, r, _) = Bench(port, "--connections", "50", "--duration", "2s", "--warmup", "0s");
@@ -126,19 +127,16 @@ public class BenchCommandTests
     public void TenThousandConnections_FromFourSourceAddresses_AllOpenAndVerified()
     {
         using var server = new NativeServer(["echo", "--threads", "2"]);
-        // The server's peers (remote address:port), gathered while the run lasts. /proc/net/tcp is
-        // read in chunks while other tests open and close sockets, so one read can repeat or miss
-        // entries: a set over many reads counts each peer once.
+        // The server's peers (remote address:port), gathered until all are seen or the run ends. A
+        // dump can repeat or miss entries while other tests open and close sockets: a set over
+        // many dumps counts each peer once.
         var peers = new HashSet<IPEndPoint>();
         using var done = new CancellationTokenSource();
-        var watcher = Task.Run(() =>
+        var watcher = Task.Factory.StartNew(() => TestServer.WaitUntil(() =>
         {
-            while (!done.IsCancellationRequested)
-            {
-                peers.UnionWith(ServerSidePeers(server.Port));
-                Thread.Sleep(200);
-            }
-        });
+            peers.UnionWith(ServerSidePeers(server.Port));
+            return peers.Count == 10_000 || done.IsCancellationRequested;
+        }, "the run to end or every peer to be seen", seconds: 60), TaskCreationOptions.LongRunning);
         var (code, r, stderr) = Bench(server.Port, "--connections", "10000", "--sources", "4", "--duration", "2s", "--warmup", "1s");
         done.Cancel();
         watcher.Wait();
@@ -207,18 +205,7 @@ public class BenchCommandTests
 
     private static void Kill9(int pid) => System.Diagnostics.Process.GetProcessById(pid).Kill();
 
-    /// <summary>Remote ends of the established TCP sockets whose local end is 127.0.0.1:<paramref name="port"/> (from /proc/net/tcp).</summary>
-    private static IEnumerable<IPEndPoint> ServerSidePeers(int port)
-    {
-        foreach (string line in File.ReadLines("/proc/net/tcp"))
-        {
-            string[] f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (f.Length < 4 || f[3] != "01") continue;   // 01: ESTABLISHED
-            string[] local = f[1].Split(':');
-            // Addresses are hex in host (little-endian) order: 127.0.0.1 is 0100007F.
-            if (local[0] != "0100007F" || int.Parse(local[1], NumberStyles.HexNumber) != port) continue;
-            string[] remote = f[2].Split(':');
-            yield return new IPEndPoint(uint.Parse(remote[0], NumberStyles.HexNumber), int.Parse(remote[1], NumberStyles.HexNumber));
-        }
-    }
+    /// <summary>Remote ends of the established TCP sockets whose local end is 127.0.0.1:<paramref name="port"/>.</summary>
+    private static IEnumerable<IPEndPoint> ServerSidePeers(int port) =>
+        TcpTable.Read(TcpTable.Established).Where(e => e.Local.Equals(new IPEndPoint(IPAddress.Loopback, port))).Select(e => e.Remote);
 }

@@ -24,11 +24,13 @@ public class NativeFaultTests
     [Fact]
     public async Task Backpressure_WriterThatNeverReads_RssBoundedThenAllDataIntact()
     {
-        const int maxPending = 1 << 20;
+        const int maxPending = 1 << 20, chunkSize = 16 << 10;
         const int blockSize = 1 << 20, blocks = 256;    // 256 MiB
-        using var server = new NativeServer(["echo", "--threads", "1", "--max-pending", "1MiB"]);
+        using var server = new NativeServer(["echo", "--threads", "1", "--max-pending", "1MiB", "--buffer-size", "16KiB", "--stats"]);
         using Socket s = await server.ConnectAsync();
         Assert.Equal("warm"u8.ToArray(), await s.EchoAsync("warm"u8.ToArray()));
+        // The baseline after a first report, so printing them is not counted as growth.
+        TestServer.WaitUntil(() => server.LastStats() is not null, "the first --stats report");
         long rssBefore = server.RssKiB();
 
         using var sentHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -41,7 +43,9 @@ public class NativeFaultTests
                 await s.SendAllAsync(block);
             }
         });
-        await Task.Delay(TimeSpan.FromSeconds(5));
+        // Measure once the server holds max-pending of output, the point where it stops reading.
+        TestServer.WaitUntil(() => (server.LastChunksInUse() - EventLoop.OwnChunks) * chunkSize >= maxPending,
+            $"server queued max-pending of output (now {server.LastChunksInUse()} chunks in use)");
         Assert.False(send.IsCompleted, "256 MiB cannot all be sent to a peer that reads nothing");
         long growthKiB = server.RssKiB() - rssBefore;
         Assert.True(growthKiB * 1024 < 2 * maxPending, $"server RSS grew by {growthKiB} KiB with one connection, more than 2 x max-pending");
@@ -65,6 +69,7 @@ public class NativeFaultTests
     public async Task FdExhaustion_UlimitN64_NoSpinServedConnectionsKeepEchoing()
     {
         using var server = new NativeServer(["echo", "--threads", "1", "--stats"], fileLimit: 64);
+        int fdsIdle = server.OpenFds();
         var served = new List<Socket>();
         for (int i = 0; i < 20; i++)
         {
@@ -76,9 +81,9 @@ public class NativeFaultTests
         // listener spin (they are shed: accepted with the spare fd and closed).
         var extra = new List<Socket>();
         for (int i = 0; i < 180; i++) extra.Add(await server.ConnectAsync());
-        await Task.Delay(200);
+        TestServer.WaitUntil(() => server.LastStats()?.Contains(" accept-errors 0 ") == false, "server hit the fd limit (accept failed with EMFILE)");
         double cpuBefore = server.CpuSeconds();
-        await Task.Delay(2000);
+        await Task.Delay(2000);   // the measurement window: a spinning loop would burn most of it
         double cpuUsed = server.CpuSeconds() - cpuBefore;
         Assert.True(cpuUsed < 0.2, $"server used {cpuUsed:F2} s of CPU in 2 s of fd exhaustion: it is spinning");
 
@@ -94,7 +99,7 @@ public class NativeFaultTests
         foreach (Socket s in extra) s.Dispose();
         foreach (Socket s in served) s.Dispose();
         // Once fds are free again new connections are served.
-        await Task.Delay(300);
+        TestServer.WaitUntil(() => server.OpenFds() <= fdsIdle, $"server closed every connection (fds back to {fdsIdle}, now {server.OpenFds()})");
         for (int i = 0; i < 10; i++)
         {
             using Socket s = await server.ConnectAsync();
@@ -107,7 +112,7 @@ public class NativeFaultTests
     public async Task Leaks_TwentyThousandConnectSendClose_FdsAndPoolBackToBaseline()
     {
         using var server = new NativeServer(["echo", "--threads", "2", "--stats"]);
-        await Task.Delay(1200);
+        TestServer.WaitUntil(() => server.LastChunksInUse() is not null, "the first --stats report");
         int fdsBefore = server.OpenFds();
         int? chunksBefore = server.LastChunksInUse();
         Assert.NotNull(chunksBefore);
@@ -123,9 +128,12 @@ public class NativeFaultTests
             }
         })));
 
-        // Give the server a stats period to report after the last close.
         TestServer.WaitUntil(() => server.OpenFds() == fdsBefore, $"server fds back to {fdsBefore} (now {server.OpenFds()})");
-        await Task.Delay(2200);
+        // Compare chunks from a report made after the last close: both loops report every connection accepted and none open.
+        TestServer.WaitUntil(() => server.LastStats(0) is string l0 && server.LastStats(1) is string l1
+                && NativeServer.Stat(l0, "accepted") + NativeServer.Stat(l1, "accepted") == workers * perWorker
+                && NativeServer.Stat(l0, "open") == 0 && NativeServer.Stat(l1, "open") == 0,
+            "a --stats report made after the last close");
         Assert.Equal(chunksBefore, server.LastChunksInUse());
         string[] lines = server.StderrLines;
         Assert.Equal(0, server.Terminate());
@@ -168,11 +176,15 @@ public class NativeFaultTests
             var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 16 * 1024 };
             await s.ConnectAsync(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, server.Port));
             _ = s.SendAllAsync(new byte[8 << 20]).ContinueWith(t => t.Exception);
-            await Task.Delay(300);
+            // Reset once a report shows this round's connection, the only one open, with output queued.
+            int accepted = round + 1;
+            TestServer.WaitUntil(() => server.LastStats() is string l && NativeServer.Stat(l, "accepted") == accepted
+                && NativeServer.Stat(l, "open") == 1 && NativeServer.Stat(l, "chunks") > EventLoop.OwnChunks, $"server queued output for peer {accepted}");
             s.LingerState = new LingerOption(true, 0);
             s.Close();
         }
-        await Task.Delay(300);
+        TestServer.WaitUntil(() => server.HasExited || server.LastStats() is string l && NativeServer.Stat(l, "accepted") == 5 && NativeServer.Stat(l, "open") == 0,
+            "server closed the five reset connections");
         Assert.False(server.HasExited, "the server died when peers reset");
         using (Socket ok = await server.ConnectAsync())
         {

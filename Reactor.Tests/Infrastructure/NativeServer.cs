@@ -105,11 +105,17 @@ public sealed partial class NativeServer : IDisposable
     /// <summary>The pool chunks in use from the newest <c>--stats</c> line of loop 0.</summary>
     public int? LastChunksInUse()
     {
-        string? line = _stderr.LastOrDefault(l => l.StartsWith("loop 0:"));
+        string? line = LastStats();
         if (line is null) return null;
         Match m = ChunksField().Match(line);
         return m.Success ? int.Parse(m.Groups[1].Value) : null;
     }
+
+    /// <summary>The newest <c>--stats</c> line of loop <paramref name="loop"/>, or null before the first.</summary>
+    public string? LastStats(int loop = 0) => _stderr.LastOrDefault(l => l.StartsWith($"loop {loop}:"));
+
+    /// <summary>A counter of a <c>--stats</c> line: <c>Stat(line, "accepted")</c>; for "chunks", those in use.</summary>
+    public static long Stat(string line, string name) => long.Parse(line.Split($" {name} ")[1].Split(' ', '/')[0]);
 
     /// <summary>Sends SIGTERM.</summary>
     public void SendSigterm()

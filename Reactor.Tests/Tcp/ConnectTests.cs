@@ -1,7 +1,7 @@
 using System;
+using System.Linq;
 using System.Net;
 using System.Net.Sockets;
-using System.Threading;
 using System.Threading.Tasks;
 using Reactor.Protocols;
 using Reactor.Tests.Infrastructure;
@@ -91,7 +91,8 @@ public class ConnectTests
             fillers[i] = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { Blocking = false };
             try { fillers[i].Connect(remote); } catch (SocketException) { }
         }
-        Thread.Sleep(200);
+        // Full once it holds more than the backlog of 1 (the kernel's sk_acceptq_is_full).
+        TestServer.WaitUntil(() => TcpTable.Read(TcpTable.Listen).Any(e => e.Local.Equals(remote) && e.RxQueue > 1), "the listener's accept queue to fill");
         var (group, loop) = StartClientLoop();
         using (group)
         {

@@ -23,7 +23,7 @@ public class FaultTests
         // Write everything before reading anything: the server's output queue fills, it stops
         // reading (backpressure), and our sends stall until we read.
         Task send = s.SendAllAsync(data);
-        await Task.Delay(500);
+        TestServer.WaitUntil(() => server.ChunksInUse() * server.Options.BufferSize >= server.Options.MaxPendingBytes, "server queued output up to the high-water mark");
         Assert.False(send.IsCompleted, "32 MiB should not fit in the socket buffers");
         long queued = server.SumOnLoops(l => l.Buffers.RentedChunks - EventLoop.OwnChunks) * server.Options.BufferSize;
         Assert.True(queued > 0, "server should hold queued output for the slow reader");

@@ -37,16 +37,19 @@ public class GracefulCloseTests
         // Keep sending while the server closes: it leaves input unread, which without a lingering
         // close makes the kernel reset the connection and drop the reply in flight.
         using var stop = new CancellationTokenSource();
+        long sent = 0;
         Task sending = Task.Run(async () =>
         {
             var chunk = new byte[16 * 1024];
             try
             {
-                while (!stop.IsCancellationRequested) await s.SendAsync(chunk, SocketFlags.None, stop.Token);
+                while (!stop.IsCancellationRequested) Interlocked.Add(ref sent, await s.SendAsync(chunk, SocketFlags.None, stop.Token));
             }
             catch (Exception e) when (e is SocketException or OperationCanceledException) { }
         });
-        await Task.Delay(200);
+        // Read the reply only once the server has closed (its reply is arriving) with our input unread.
+        TestServer.WaitUntil(() => s.Available > 0 && Interlocked.Read(ref sent) > server.SumOnLoops(l => l.Stats.BytesReceived),
+            "server closed with input unread");
         byte[] received = await s.ReceiveExactlyAsync(reply.Length).WaitAsync(TimeSpan.FromSeconds(20));
         stop.Cancel();
         Assert.True(reply.AsSpan().SequenceEqual(received), "the reply was cut or changed");

@@ -29,7 +29,7 @@ public class IdleTimeoutTests
         while (clock.ElapsedMilliseconds < 2500)
         {
             Assert.Equal("ping"u8.ToArray(), await active.EchoAsync("ping"u8.ToArray()));
-            await Task.Delay(100);
+            await Task.Delay(100);   // pacing, not waiting: talking every 100 ms is the scenario
         }
         Assert.Equal(0L, await silent.DrainToEofAsync().WaitAsync(TimeSpan.FromSeconds(5)));
         Assert.Equal((CloseReason.Timeout, 0L), handler.Closes.Single());

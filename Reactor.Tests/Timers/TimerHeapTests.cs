@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using Reactor.Interop;
+using Reactor.Tests.Infrastructure;
 using Xunit;
 
 namespace Reactor.Tests.Timers;
@@ -103,7 +104,8 @@ public unsafe class TimerHeapTests
             }
         }, null);
         Assert.True(done.Wait(TimeSpan.FromSeconds(10)), "survivors did not all fire within 10 s");
-        Thread.Sleep(50);
+        // Stop only when no timer is left that could still fire (a cancelled one, or a survivor again).
+        TestServer.WaitUntil(() => TestServer.OnLoop(loop, l => l.Timers.Count) == 0, "the loop's timer heap to empty");
         loop.Stop();
         Assert.True(loop.Join(TimeSpan.FromSeconds(5)));
 
