@@ -72,7 +72,7 @@ for round in $(seq "$rounds"); do
                 # Ticks (1/100 s) cover warm-up and run, so spread them over both.
                 cpu=$(awk -v t=$((t1 - t0)) -v r="$rate" -v s="$seconds" 'BEGIN { printf "%.2f", t * 10000 / (r * (s + 1)) }')
                 echo "round $round: server $server, client $client, $conns connections: $rate msg/s, $cpu CPU us/msg"
-                echo "$server $client $conns $rate $cpu" >>"$results"
+                echo "$round $server $client $conns $rate $cpu" >>"$results"
             done
         done
         kill -TERM $pid; wait $pid || true
@@ -80,16 +80,26 @@ for round in $(seq "$rounds"); do
 done
 
 median() { sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
-column_median() { awk -v s="$1" -v c="$2" -v n="$3" -v f="$4" '$1 == s && $2 == c && $3 == n {print $f}' "$results" | median; }
+column_median() { awk -v s="$1" -v c="$2" -v n="$3" -v f="$4" '$2 == s && $3 == c && $4 == n {print $f}' "$results" | median; }
+# Median over rounds of B/A within each round: the two servers of a round ran back to back, so a
+# machine that speeds up or slows down between rounds (this VM does, by 25%) cancels out.
+paired_median() {
+    awk -v a="$1" -v b="$2" -v c="$3" -v n="$4" -v f="$5" '$3 == c && $4 == n { if ($2 == a) x[$1] = $f; if ($2 == b) y[$1] = $f }
+        END { for (r in x) if (r in y) printf "%.4f\n", y[r] / x[r] }' "$results" | median
+}
 for conns in $connections; do
     for server in $servers; do
         for client in $clients; do
-            echo "median: server $server, client $client, $conns connections: $(column_median "$server" "$client" "$conns" 4) msg/s, $(column_median "$server" "$client" "$conns" 5) CPU us/msg"
+            echo "median: server $server, client $client, $conns connections: $(column_median "$server" "$client" "$conns" 5) msg/s, $(column_median "$server" "$client" "$conns" 6) CPU us/msg"
         done
         set -- $clients
         if [ $# -eq 2 ]; then
-            awk -v s="$server" -v a="$(column_median "$server" "$1" "$conns" 4)" -v b="$(column_median "$server" "$2" "$conns" 4)" -v x="$1" -v y="$2" \
+            awk -v s="$server" -v a="$(column_median "$server" "$1" "$conns" 5)" -v b="$(column_median "$server" "$2" "$conns" 5)" -v x="$1" -v y="$2" \
                 'BEGIN { printf "clients agree? server %s: %s/%s = %.2f\n", s, x, y, a / b }'
         fi
+    done
+    set -- $servers
+    for client in $clients; do
+        echo "paired: $2 / $1, client $client, $conns connections: msg/s $(paired_median "$1" "$2" "$client" "$conns" 5), CPU us/msg $(paired_median "$1" "$2" "$client" "$conns" 6) (median of per-round ratios)"
     done
 done
