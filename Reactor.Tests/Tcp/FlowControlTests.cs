@@ -237,4 +237,35 @@ public class FlowControlTests
         for (int i = 0; i < requests; i++) Assert.True(responses.AsSpan(i * responseSize, responseSize).IndexOfAnyExcept((byte)i) < 0, $"response {i} is wrong");
         Assert.Empty(handler.Closes);
     }
+
+    [Fact]
+    public async Task ResumeReading_InsideItsOwnOnData_NoRedeliveryOfTheCallInProgress()
+    {
+        // Pausing and resuming within one delivery (a response that completed at once) changes
+        // nothing: the remainder waits for new bytes as usual. Re-delivering it would call OnData
+        // again with the same bytes, and a handler doing this on every call would spin the loop.
+        int calls = 0;
+        var handler = new RecordingHandler(new DelegateHandler
+        {
+            Data = (c, data) =>
+            {
+                calls++;
+                c.PauseReading();
+                c.ResumeReading();
+                return data.Length - 1;   // always keeps the last byte
+            },
+        });
+        using var server = new TestServer(handler, o => o.LoopCount = 1);
+        EventLoop loop = server.Group.Loops[0];
+        using Socket s = await server.ConnectAsync();
+
+        await s.SendAllAsync("abc"u8.ToArray());
+        TestServer.WaitUntil(() => TestServer.OnLoop(loop, _ => calls) >= 1, "the first delivery");
+        // A posted item runs after the deferred pass of the iteration that delivered: by then any
+        // re-delivery would have happened.
+        Assert.Equal(1, TestServer.OnLoop(loop, _ => calls));
+        await s.SendAllAsync("d"u8.ToArray());
+        TestServer.WaitUntil(() => TestServer.OnLoop(loop, _ => calls) >= 2, "the next bytes delivered");
+        Assert.Equal(2, TestServer.OnLoop(loop, _ => calls));
+    }
 }

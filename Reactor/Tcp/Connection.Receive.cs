@@ -281,10 +281,14 @@ public sealed unsafe partial class Connection
         _inputLength = 0;
     }
 
-    /// <summary>Reading became possible again: input kept meanwhile goes to the handler in the deferred pass.</summary>
+    /// <summary>
+    /// Reading became possible again: input kept meanwhile goes to the handler in the deferred
+    /// pass. Not from inside the connection's own OnData: that call is the delivery, and handing
+    /// its bytes over again would loop for a handler that pauses and resumes on every call.
+    /// </summary>
     private void ScheduleRedelivery()
     {
-        if (_inputLength == 0 || !WantsInput) return;
+        if (_inputLength == 0 || _delivering || !WantsInput) return;
         _redeliver = true;
         Defer();
     }

@@ -101,9 +101,11 @@ public sealed unsafe partial class Connection
             OutputShrank();
             return true;
         }
-        // The kernel took less than offered: queue the rest and wait for writability.
+        // The kernel took less than offered: queue the rest and wait for writability (a flush
+        // scheduled for the deferred pass would only meet EAGAIN).
         if (!Enqueue(data[fromData..])) return false;
         _outputBlocked = true;
+        _flushScheduled = false;
         UpdateInterest();
         return true;
     }
