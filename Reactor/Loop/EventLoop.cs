@@ -204,7 +204,8 @@ public sealed unsafe partial class EventLoop : IDisposable
         // of the coarse clock costs nanoseconds next to epoll_wait).
         UpdateClock();
         long wakeAt = Math.Min(deadline, Timers.NextDue);
-        int timeoutMs = wakeAt == long.MaxValue ? -1 : (int)Math.Clamp(wakeAt - NowMilliseconds, 0, int.MaxValue);
+        int timeoutMs = _deferredCount > 0 ? 0
+            : wakeAt == long.MaxValue ? -1 : (int)Math.Clamp(wakeAt - NowMilliseconds, 0, int.MaxValue);
         int n = Poller.Wait(_ready, timeoutMs);
         UpdateClock();
         bool woken = false;
@@ -260,15 +261,20 @@ public sealed unsafe partial class EventLoop : IDisposable
 
     private void RunDeferred()
     {
-        // Work deferred during the pass (a flush that drains and calls OnDrained, which writes to
-        // another connection) joins this same pass: nothing waits for the next wakeup.
-        for (int i = 0; i < _deferredCount; i++)
+        // Only what was queued when the pass began: work deferred meanwhile (OnDrained writing to
+        // another connection) runs in the next iteration, whose wait does not block. So a cycle of
+        // deferrals costs CPU but never starves the loop's events, timers or Stop.
+        int count = _deferredCount;
+        for (int i = 0; i < count; i++)
         {
             Connection c = _deferred[i]!;
             _deferred[i] = null;
             c.RunDeferred();
         }
-        _deferredCount = 0;
+        int later = _deferredCount - count;
+        Array.Copy(_deferred, count, _deferred, 0, later);
+        Array.Clear(_deferred, later, count);
+        _deferredCount = later;
     }
 
     private void Drain()
