@@ -77,6 +77,7 @@ public sealed class TestServer : IDisposable
         // Connections still closing (the client just hung up) finish on their loops first.
         WaitUntil(() => SumOnLoops(l => l.RegistrationCount) == Group.Loops.Count, "every connection closed");
         Assert.Equal(0, ChunksInUse());
+        Assert.Equal(0, SumOnLoops(l => l.Buffers.BlockBytes));
         Group.Stop();
         Assert.True(Group.Join(TimeSpan.FromSeconds(10)), "loops did not stop within 10 s");
         Group.Dispose();

@@ -45,10 +45,12 @@ public sealed partial class EventLoop
 
     /// <summary>
     /// Takes <paramref name="r"/> out of the poller and frees its slot; the fd stays open (a
-    /// connector hands it on). Events for it still in this batch find the slot stale and are dropped.
+    /// connector hands it on). Events for it still in this batch find the slot stale and are
+    /// dropped. Does nothing for a registration that holds no slot.
     /// </summary>
     internal void Unregister(Registration r)
     {
+        if (!r.IsRegistered) return;
         // Explicit, not left to close(2): a forked child may still hold the file description, and
         // epoll keeps reporting a registration until every copy is closed.
         if (r.Interest != Interest.None) Poller.Remove(r.Fd);

@@ -19,6 +19,7 @@ namespace Reactor;
 /// timers, then the deferred pass: output written during the iteration is flushed (one syscall per
 /// connection), <see cref="IConnectionHandler.OnDrained"/> and re-deliveries after
 /// <see cref="Connection.ResumeReading"/> run, and connections closed from inside a callback close.
+/// What the pass itself defers runs in the next iteration, without waiting.
 /// So a callback never runs nested inside another connection's callback, and every exception a
 /// callback throws is caught, counted in <see cref="LoopStats.CallbackErrors"/> and reported to
 /// <see cref="ReactorOptions.CallbackError"/>: the loop goes on.
@@ -121,10 +122,21 @@ public sealed unsafe partial class EventLoop : IDisposable
     /// <paramref name="onFailed"/> gets the error (e.g. <see cref="ErrorCode.ConnectionRefused"/>,
     /// <see cref="ErrorCode.TimedOut"/>, <see cref="ErrorCode.Canceled"/> when the loop stops first).
     /// Either may run before this call returns. <paramref name="source"/>, when set, is the local
-    /// address to connect from. Loop thread only: from elsewhere, <see cref="Post"/> the call.
+    /// address to connect from. Once <see cref="Stop"/> was called, nothing is started and nothing
+    /// is called back (counted in <see cref="LoopStats.ConnectFailures"/>): connects still pending
+    /// then got <see cref="ErrorCode.Canceled"/>, and a client that reconnects from its failure
+    /// callback must not keep a stopping loop alive. Loop thread only: from elsewhere,
+    /// <see cref="Post"/> the call.
     /// </summary>
-    public void Connect(IPEndPoint remote, IConnectionHandler handler, Action<ErrorCode> onFailed, IPAddress? source = null, TimeSpan timeout = default) =>
+    public void Connect(IPEndPoint remote, IConnectionHandler handler, Action<ErrorCode> onFailed, IPAddress? source = null, TimeSpan timeout = default)
+    {
+        if (Volatile.Read(ref _stopRequested) != 0)
+        {
+            Stats.connectFailures++;
+            return;
+        }
         Connector.Start(this, remote, source, timeout, handler, onFailed);
+    }
 
     /// <summary>Runs the loop on a new thread, pinned to <paramref name="core"/> when it is not null.</summary>
     public void Start(int? core = null)
@@ -283,9 +295,13 @@ public sealed unsafe partial class EventLoop : IDisposable
         RunDeferred();
         long deadline = NowMilliseconds + (long)Options.ShutdownTimeout.TotalMilliseconds;
         while (Slots.Count > 0 && NowMilliseconds < deadline) RunOnce(deadline);
-        // Listeners and connects in progress closed at once in OnLoopStopping: what is left are
-        // connections whose peers did not take their output in time.
-        foreach (Registration r in Slots.Snapshot()) ((Connection)r).Abort(CloseReason.Shutdown);
+        // Listeners and connects in progress closed at once in OnLoopStopping and no connect starts
+        // after Stop: what is left are connections whose peers did not take their output in time.
+        foreach (Registration r in Slots.Snapshot())
+        {
+            if (r is Connection c) c.Abort(CloseReason.Shutdown);
+            else r.OnLoopStopping();
+        }
         RunDeferred();
         RunPosted();
     }

@@ -19,7 +19,7 @@ public sealed unsafe partial class Connection
     private bool _lingering;              // closing with the FIN out: discarding input until the peer's FIN
     private CloseReason _closeReason;
     private TimerHandle _timer;           // the idle timer, or the linger timer once lingering
-    private long _lastActivity;           // loop time of the last byte received or delivered
+    private long _lastActivity;           // loop time of the last byte received or sent
 
     /// <summary>
     /// Closes gracefully: stops reading, delivers what is queued, sends FIN, and closes with
@@ -51,7 +51,8 @@ public sealed unsafe partial class Connection
 
     private void StartIdleTimer()
     {
-        if (OwnerLoop.Options.IdleTimeout <= TimeSpan.Zero) return;
+        // A factory that already closed the connection armed the linger timer; it stays in charge.
+        if (OwnerLoop.Options.IdleTimeout <= TimeSpan.Zero || !_timer.IsNone) return;
         _lastActivity = OwnerLoop.NowMilliseconds;
         _timer = OwnerLoop.Schedule(OwnerLoop.Options.IdleTimeout, TimerFired, this);
     }
@@ -115,7 +116,8 @@ public sealed unsafe partial class Connection
     /// </summary>
     private void OnTimer()
     {
-        if (Fd < 0) return;
+        // A close asked for in this iteration is finished by the deferred pass, with its own reason.
+        if (Fd < 0 || _closeDeferred) return;
         if (_lingering)
         {
             CloseNow(_closeReason);

@@ -118,7 +118,9 @@ public sealed unsafe partial class Connection
                 {
                     Deliver(target, (int)n, fromInput: false);
                 }
-                if (n < room || Fd < 0 || _closeDeferred || (Interest & Backends.Interest.Read) == 0) return;
+                // Close and PauseReading inside OnData stop the reads here too (a lingering close
+                // keeps Read armed, to see the peer's FIN, but delivers nothing more).
+                if (n < room || Fd < 0 || _closeDeferred || !WantsInput) return;
                 continue;
             }
             if (n == 0)
@@ -220,7 +222,7 @@ public sealed unsafe partial class Connection
         if (_inputStart + needed <= _inputCapacity) return true;
         if (needed > _maxInput)
         {
-            // MaxInputBytes was lowered below what is already buffered.
+            // MaxInputBytes was lowered below what is buffered, or below what NeedInput asked for.
             CloseNow(CloseReason.ProtocolError);
             return false;
         }

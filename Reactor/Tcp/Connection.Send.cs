@@ -37,6 +37,7 @@ public sealed unsafe partial class Connection
         get;
         set
         {
+            if (field == value) return;
             field = value;
             UpdateInterest();
             ScheduleRedelivery();
@@ -65,7 +66,13 @@ public sealed unsafe partial class Connection
         if (_outputBlocked) return Enqueue(data);
         Libc.iovec* iov = stackalloc Libc.iovec[MaxIovecs];
         int count = _output.IsEmpty ? 0 : _output.Gather(iov, MaxIovecs);
-        if (count == MaxIovecs) return Enqueue(data) && ScheduleFlush();  // more batched than one call takes
+        if (count == MaxIovecs)
+        {
+            // More batched than one call takes: queue behind it.
+            if (!Enqueue(data)) return false;
+            ScheduleFlush();
+            return true;
+        }
         long queued = _output.Length;
         nint n;
         fixed (byte* p = data)
@@ -120,14 +127,16 @@ public sealed unsafe partial class Connection
         if (!CanSend) return false;
         _writerSpan = 0;
         if (data.IsEmpty) return true;
-        return Enqueue(data) && ScheduleFlush();
+        if (!Enqueue(data)) return false;
+        ScheduleFlush();
+        return true;
     }
 
     /// <summary>
     /// Lends pool memory at the end of the output, at least <paramref name="sizeHint"/> bytes (at
     /// most <see cref="ReactorOptions.BufferSize"/>), to format output into in place; commit with
-    /// <see cref="Advance"/>, which batches it like <see cref="Write"/>. Call no other output
-    /// member in between. When the connection cannot send, the span is scratch memory whose bytes
+    /// <see cref="Advance"/>, which batches it like <see cref="Write"/>, in the same callback and
+    /// with no other output member in between. When the connection cannot send, the span is scratch memory whose bytes
     /// are dropped, so a writer never checks for null (check <see cref="IsOpen"/> to skip the work).
     /// </summary>
     public Span<byte> GetSpan(int sizeHint = 0)
@@ -141,6 +150,8 @@ public sealed unsafe partial class Connection
             if (!span.IsEmpty)
             {
                 _writerSpan = span.Length;
+                // Flushed (or, if never advanced, given back) in the deferred pass.
+                ScheduleFlush();
                 return span;
             }
             RequestClose(CloseReason.OutOfBuffers);
@@ -160,7 +171,6 @@ public sealed unsafe partial class Connection
         if (lent < 0 || !CanSend || count == 0) return;
         _output.Advance(count);
         OutputGrew();
-        ScheduleFlush();
     }
 
     /// <summary>Copies <paramref name="data"/> behind the queued output. Returns false when the pool ran dry (the connection is closing).</summary>
@@ -176,14 +186,11 @@ public sealed unsafe partial class Connection
     }
 
     /// <summary>Flushes batched output in this iteration's deferred pass, unless it already waits for writability.</summary>
-    private bool ScheduleFlush()
+    private void ScheduleFlush()
     {
-        if (!_outputBlocked && !_flushScheduled)
-        {
-            _flushScheduled = true;
-            Defer();
-        }
-        return true;
+        if (_outputBlocked || _flushScheduled) return;
+        _flushScheduled = true;
+        Defer();
     }
 
     /// <summary>Writes queued output until the kernel stops taking it.</summary>
@@ -191,6 +198,7 @@ public sealed unsafe partial class Connection
     private void Flush()
     {
         _flushScheduled = false;
+        _writerSpan = 0;   // a span lent in an earlier callback and never advanced is void now
         Libc.iovec* iov = stackalloc Libc.iovec[MaxIovecs];
         while (!_output.IsEmpty)
         {
@@ -211,6 +219,8 @@ public sealed unsafe partial class Connection
             if (n < offered) break;
         }
         _outputBlocked = !_output.IsEmpty;
+        // A chunk GetSpan lent that was never advanced goes back: an idle connection holds no memory.
+        if (!_outputBlocked) _output.Clear(OwnerLoop.Buffers);
         OutputShrank();
         if (_output.IsEmpty && _writeShut && !_finSent)
         {

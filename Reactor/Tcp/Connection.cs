@@ -58,9 +58,7 @@ public sealed unsafe partial class Connection : Registration
         int rc = OwnerLoop.Register(this, WantedInterest);
         if (rc < 0)
         {
-            Interop.Sys.Close(Fd);
-            Fd = -1;
-            _limit?.Release();
+            Discard();
             return Interop.Sys.ErrorOf(rc);
         }
         StartIdleTimer();
@@ -68,6 +66,21 @@ public sealed unsafe partial class Connection : Registration
         // Opened inside another callback (a connect that succeeded at once): the close waits for the deferred pass.
         if (_closeDeferred && OwnerLoop.CallbackDepth == 0) CloseNow(_closeReason);
         return ErrorCode.None;
+    }
+
+    /// <summary>
+    /// Abandons a connection that never opened (its handler factory threw, or the poller refused
+    /// it): whatever the factory already did to it (queued output, a timer, a deferred close) is
+    /// undone, the socket is closed, and no callback runs.
+    /// </summary>
+    internal void Discard()
+    {
+        OwnerLoop.Cancel(_timer);
+        _output.Clear(OwnerLoop.Buffers);
+        ReleaseInput();
+        Interop.Sys.Close(Fd);
+        Fd = -1;
+        _limit?.Release();
     }
 
     internal override void OnReady(Readiness readiness)
@@ -117,7 +130,8 @@ public sealed unsafe partial class Connection : Registration
         if (_drainedPending)
         {
             _drainedPending = false;
-            Notify(static (handler, connection) => handler.OnDrained(connection));
+            // Only while it can still send: OnDrained promises IsWritable.
+            if (IsWritable) Notify(static (handler, connection) => handler.OnDrained(connection));
             if (_closeDeferred)
             {
                 CloseNow(_closeReason);
@@ -127,7 +141,7 @@ public sealed unsafe partial class Connection : Registration
         if (_redeliver)
         {
             _redeliver = false;
-            if ((Interest & Interest.Read) != 0 && _inputLength > 0) Deliver(_input + _inputStart, _inputLength, fromInput: true);
+            if (WantsInput && _inputLength > 0) Deliver(_input + _inputStart, _inputLength, fromInput: true);
         }
     }
 

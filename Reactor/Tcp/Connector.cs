@@ -19,7 +19,6 @@ internal sealed class Connector : Registration
 
     private readonly IConnectionHandler _handler;
     private readonly Action<ErrorCode> _onFailed;
-    private bool _registered;
     private TimerHandle _timer;
 
     private Connector(EventLoop loop, int fd, IConnectionHandler handler, Action<ErrorCode> onFailed) : base(loop, fd)
@@ -53,7 +52,6 @@ internal sealed class Connector : Registration
             Fail(Sys.ErrorOf(rc));
             return;
         }
-        _registered = true;
         if (timeout > TimeSpan.Zero) _timer = OwnerLoop.Schedule(timeout, TimedOut, this);
     }
 
@@ -69,8 +67,6 @@ internal sealed class Connector : Registration
 
     private void Unregister()
     {
-        if (!_registered) return;
-        _registered = false;
         OwnerLoop.Cancel(_timer);
         OwnerLoop.Unregister(this);
     }

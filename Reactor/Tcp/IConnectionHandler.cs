@@ -6,7 +6,8 @@ namespace Reactor;
 /// What a server does with its connections. Every callback runs on the loop thread that owns the
 /// connection and must not block: it runs inline on the loop. A callback never runs nested inside
 /// another connection's callback (closes, drains and re-deliveries it causes elsewhere run after it
-/// returns), and an exception it throws closes its connection with
+/// returns), except the outcome of <see cref="EventLoop.Connect"/>, which may come before Connect
+/// returns. An exception a callback throws closes its connection with
 /// <see cref="CloseReason.HandlerError"/> and is counted; the loop goes on.
 /// </summary>
 /// <remarks>
@@ -26,8 +27,10 @@ public interface IConnectionHandler
     /// bytes were consumed; the rest is kept and presented again, first, with the next data (a
     /// handler consumes every complete message it finds). At most
     /// <see cref="Connection.MaxInputBytes"/> bytes are kept: a handler that consumes nothing of
-    /// that much gets the connection closed with <see cref="CloseReason.ProtocolError"/>, so a
-    /// protocol with a limit of its own answers it first (a 431, an error frame).
+    /// that much while reading goes on (it did not pause) gets the connection closed with
+    /// <see cref="CloseReason.ProtocolError"/>, so a protocol with a limit of its own answers it
+    /// first (a 431, an error frame). After reading resumes (<see cref="Connection.ResumeReading"/>,
+    /// or output drained below its low-water mark) kept input is handed over again with no new byte.
     /// <see cref="Connection.NeedInput"/> defers the next call until a whole message is there.
     /// </summary>
     int OnData(Connection connection, Span<byte> data);

@@ -78,8 +78,7 @@ internal sealed class Listener : Registration
         {
             // No handler, so no OnClose: the connection never opened. Counted as rejected.
             OwnerLoop.ReportCallbackError(e);
-            Sys.Close(fd);
-            _limit?.Release();
+            connection.Discard();
             OwnerLoop.Stats.rejected++;
             return;
         }
