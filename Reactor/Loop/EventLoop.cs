@@ -277,6 +277,7 @@ public sealed unsafe partial class EventLoop : IDisposable
         // another connection) runs in the next iteration, whose wait does not block. So a cycle of
         // deferrals costs CPU but never starves the loop's events, timers or Stop.
         int count = _deferredCount;
+        if (count == 0) return;   // the echo path: nothing batched, nothing closed in a callback
         for (int i = 0; i < count; i++)
         {
             Connection c = _deferred[i]!;
