@@ -4,8 +4,8 @@ namespace Reactor;
 
 /// <summary>
 /// The operating-system errors Reactor reports, by name (as libuv's <c>UV_E*</c> or Rust's
-/// <c>io::ErrorKind</c>). The numbers are Linux's errno values, so they match what strace shows
-/// and the negative codes of the C ABI (<c>REACTOR_ECONNREFUSED == -ConnectionRefused</c>); on
+/// <c>io::ErrorKind</c>). The numbers are Linux's errno values, so they match the kernel's own
+/// numbers and the negative codes of the C ABI (<c>REACTOR_ECONNREFUSED == -ConnectionRefused</c>); on
 /// other systems the platform layer translates its errno into these. An errno with no name here
 /// still arrives, as its number.
 /// </summary>

@@ -66,13 +66,7 @@ public sealed unsafe partial class Connection
         if (_outputBlocked) return Enqueue(data);
         Libc.iovec* iov = stackalloc Libc.iovec[MaxIovecs];
         int count = _output.IsEmpty ? 0 : _output.Gather(iov, MaxIovecs);
-        if (count == MaxIovecs)
-        {
-            // More batched than one call takes: queue behind it.
-            if (!Enqueue(data)) return false;
-            ScheduleFlush();
-            return true;
-        }
+        if (count == MaxIovecs) return Write(data);   // more batched than one call takes: queue behind it
         long queued = _output.Length;
         nint n;
         fixed (byte* p = data)
