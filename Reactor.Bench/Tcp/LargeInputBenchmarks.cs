@@ -56,12 +56,9 @@ public unsafe class LargeInputBenchmarks
     public void Setup()
     {
         _loop = new EventLoop(0, new ReactorOptions { MaxPoolBytes = 64L << 20 });
-        int* sv = stackalloc int[2];
-        Sys.ThrowIfError(Sys.Check(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv)), "socketpair(AF_UNIX)");
-        _peer = sv[1];
-        Sockets.SetOption(_peer, SOL_SOCKET, SO_SNDBUF, 1 << 20, "SO_SNDBUF");
         _handler = new FrameCounter(UseNeedInput);
-        if (new Connection(_loop, sv[0], null).Open(_handler) != ErrorCode.None) throw new InvalidOperationException("the poller refused the connection");
+        _peer = ConnectionPair.Open(_loop, _handler).PeerFd;
+        Sockets.SetOption(_peer, SOL_SOCKET, SO_SNDBUF, 1 << 20, "SO_SNDBUF");
         _frame = (byte*)NativeMemory.AllocZeroed(PayloadSize + 4);
         BinaryPrimitives.WriteInt32BigEndian(new Span<byte>(_frame, 4), PayloadSize);
     }

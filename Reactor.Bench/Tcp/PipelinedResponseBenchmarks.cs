@@ -51,18 +51,10 @@ public unsafe class PipelinedResponseBenchmarks
     public void Setup()
     {
         _loop = new EventLoop(0, new ReactorOptions());
-        _sendEachPeer = Open(new Responder(batched: false));
-        _batchedPeer = Open(new Responder(batched: true));
+        _sendEachPeer = ConnectionPair.Open(_loop, new Responder(batched: false)).PeerFd;
+        _batchedPeer = ConnectionPair.Open(_loop, new Responder(batched: true)).PeerFd;
         _requests = (byte*)NativeMemory.AllocZeroed(RequestSize * 16);
         _drain = (byte*)NativeMemory.Alloc(64 * 1024);
-    }
-
-    private int Open(IConnectionHandler handler)
-    {
-        int* sv = stackalloc int[2];
-        Sys.ThrowIfError(Sys.Check(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv)), "socketpair(AF_UNIX)");
-        if (new Connection(_loop, sv[0], null).Open(handler) != ErrorCode.None) throw new InvalidOperationException("the poller refused the connection");
-        return sv[1];
     }
 
     [GlobalCleanup]

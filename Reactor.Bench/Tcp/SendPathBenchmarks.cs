@@ -42,14 +42,9 @@ public unsafe class SendPathBenchmarks
     public void Setup()
     {
         _loop = new EventLoop(0, new ReactorOptions());
-        int* sv = stackalloc int[2];
-        Sys.ThrowIfError(Sys.Check(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv)), "socketpair(AF_UNIX)");
-        _peerFd = sv[1];
-        Sockets.SetOption(sv[0], SOL_SOCKET, SO_SNDBUF, SendBufferSize, "SO_SNDBUF");
+        (_connection, _peerFd) = ConnectionPair.Open(_loop, new NullHandler());
+        Sockets.SetOption(_connection.FileDescriptor, SOL_SOCKET, SO_SNDBUF, SendBufferSize, "SO_SNDBUF");
         _drainBuffer = (byte*)NativeMemory.Alloc(LargeSize);
-
-        _connection = new Connection(_loop, sv[0], null);
-        if (_connection.Open(new NullHandler()) != ErrorCode.None) throw new InvalidOperationException("the poller refused the connection");
 
         _small = new byte[SmallSize];
         _large = new byte[LargeSize];
