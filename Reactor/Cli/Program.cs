@@ -55,8 +55,8 @@ internal static class Program
             {
                 "--help" or "-h" or "help" => PrintHelp(),
                 "--version" => PrintVersion(),
-                "echo" => ServeCommand.Run(args.AsSpan(1), "echo", new Protocols.EchoHandler()),
-                "upper" => ServeCommand.Run(args.AsSpan(1), "upper", new Protocols.UpperHandler()),
+                "echo" => ServeCommand.Run(args.AsSpan(1), "echo", ServeCommand.Protocol.Shared(new Protocols.EchoHandler())),
+                "upper" => ServeCommand.Run(args.AsSpan(1), "upper", ServeCommand.Protocol.Shared(new Protocols.UpperHandler())),
                 "bench" => BenchCommand.Run(args.AsSpan(1)),
                 _ => throw new UsageException($"unknown command '{args[0]}'"),
             };

@@ -7,15 +7,28 @@ using Reactor.Platform;
 
 namespace Reactor.Cli;
 
-/// <summary><c>reactor echo|upper</c>: serve a handler on a loop group until SIGINT or SIGTERM.</summary>
+/// <summary>
+/// Every <c>reactor</c> server verb (echo, upper, and the protocols built on them): the common
+/// server flags, a protocol's own flags, and serving until SIGINT or SIGTERM.
+/// </summary>
 internal static class ServeCommand
 {
-    private static readonly HashSet<string> Valued = ["port", "bind", "threads", "backlog", "buffer-size", "max-pending", "shutdown-timeout", "idle-timeout", "max-connections"];
-    private static readonly HashSet<string> Switches = ["pin", "stats"];
+    private static readonly string[] CommonValued = ["port", "bind", "threads", "backlog", "buffer-size", "max-pending", "shutdown-timeout", "idle-timeout", "max-connections"];
+    private static readonly string[] CommonSwitches = ["pin", "stats"];
 
-    public static int Run(ReadOnlySpan<string> args, string name, IConnectionHandler handler)
+    /// <summary>A protocol's part of a server verb: its own flags, and how it builds the per-connection handlers from them.</summary>
+    /// <param name="Valued">Flags of its own that take a value.</param>
+    /// <param name="Switches">Flags of its own that take none.</param>
+    /// <param name="Build">Reads its flags (it may adjust the options, e.g. a default port) and returns the handler factory.</param>
+    internal sealed record Protocol(string[] Valued, string[] Switches, Func<Flags, ReactorOptions, Func<Connection, IConnectionHandler>> Build)
     {
-        var flags = new Flags(args, Valued, Switches);
+        /// <summary>A protocol with no flags of its own whose one stateless handler serves every connection.</summary>
+        public static Protocol Shared(IConnectionHandler handler) => new([], [], (_, _) => _ => handler);
+    }
+
+    public static int Run(ReadOnlySpan<string> args, string name, Protocol protocol)
+    {
+        var flags = new Flags(args, new HashSet<string>([.. CommonValued, .. protocol.Valued]), new HashSet<string>([.. CommonSwitches, .. protocol.Switches]));
         var options = new ReactorOptions
         {
             Port = flags.Int("port", 7000, 0, 65535),
@@ -29,6 +42,7 @@ internal static class ServeCommand
             MaxConnections = flags.Int("max-connections", 0, 0, int.MaxValue),
         };
         options.MaxPendingBytes = (int)flags.Size("max-pending", 1 << 20, options.BufferSize, int.MaxValue);
+        Func<Connection, IConnectionHandler> handlers = protocol.Build(flags, options);
         // Taken now: .NET opens (dups) the console stream on first use, which fails once the process is out of fds.
         TextWriter errors = Console.Error;
         TextWriter? stats = flags.Switch("stats") ? errors : null;
@@ -36,7 +50,7 @@ internal static class ServeCommand
 
         FileLimit.RaiseToHardLimit();
         using var group = new LoopGroup(options);
-        group.Serve(handler);
+        group.Serve(handlers);
         // Handlers go in before the "listening" line: a script may signal as soon as it reads it.
         void OnSignal(PosixSignalContext context)
         {
