@@ -59,4 +59,28 @@ public class GracefulCloseTests
         TestServer.WaitUntil(() => handler.Closes.Count == 1, "server closed");
         Assert.Equal((CloseReason.Local, 0L), handler.Closes.Single());
     }
+
+    [Fact]
+    public async Task CloseWithReason_AfterReply_ReplyDeliveredAndReasonCounted()
+    {
+        var handler = new RecordingHandler(new DelegateHandler
+        {
+            Data = (c, data) =>
+            {
+                c.Send("-ERR Protocol error\r\n"u8);
+                c.Close(CloseReason.ProtocolError);
+                return data.Length;
+            },
+        });
+        using var server = new TestServer(handler);
+        using Socket s = await server.ConnectAsync();
+        await s.SendAsync("*x\r\n"u8.ToArray());
+        byte[] reply = await s.ReceiveExactlyAsync(21).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("-ERR Protocol error\r\n", System.Text.Encoding.ASCII.GetString(reply));
+        Assert.Equal(0L, await s.DrainToEofAsync().WaitAsync(TimeSpan.FromSeconds(5)));
+        s.Shutdown(SocketShutdown.Send);
+        TestServer.WaitUntil(() => handler.Closes.Count == 1, "server closed");
+        Assert.Equal((CloseReason.ProtocolError, 0L), handler.Closes.Single());
+        Assert.Equal(1L, server.SumOnLoops(l => l.Stats.Closed(CloseReason.ProtocolError)));
+    }
 }

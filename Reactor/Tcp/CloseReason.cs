@@ -3,7 +3,7 @@ namespace Reactor;
 /// <summary>Why a connection closed. Counted per loop in <see cref="LoopStats"/>.</summary>
 public enum CloseReason
 {
-    /// <summary>The handler called <see cref="Connection.Close"/> or <see cref="Connection.Abort()"/>.</summary>
+    /// <summary>The handler called <see cref="Connection.Close()"/> or <see cref="Connection.Abort()"/>.</summary>
     Local,
     /// <summary>The peer closed its side (EOF) and all queued output was delivered.</summary>
     PeerClosed,

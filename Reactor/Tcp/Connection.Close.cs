@@ -28,6 +28,13 @@ public sealed unsafe partial class Connection
     /// </summary>
     public void Close() => CloseGracefully(CloseReason.Local);
 
+    /// <summary>
+    /// Closes gracefully, as <see cref="Close()"/> does, counted as <paramref name="reason"/>: a
+    /// protocol answers a malformed request (a 400, a <c>-ERR Protocol error</c>) and closes with
+    /// <see cref="CloseReason.ProtocolError"/>, or a timeout of its own with <see cref="CloseReason.Timeout"/>.
+    /// </summary>
+    public void Close(CloseReason reason) => CloseGracefully(reason);
+
     /// <summary>Closes at once; queued output is dropped and counted as lost.</summary>
     public void Abort() => Abort(CloseReason.Local);
 

@@ -15,7 +15,7 @@ namespace Reactor;
 /// while the connection's own output is above its high-water mark; output is sent now
 /// (<see cref="Send"/>) or batched until the end of the loop iteration (<see cref="Write"/>,
 /// <see cref="GetSpan"/>); each direction ends on its own (<see cref="ShutdownWrite"/>,
-/// <see cref="IConnectionHandler.OnPeerShutdown"/>) or both at once (<see cref="Close"/>, <see cref="Abort()"/>).
+/// <see cref="IConnectionHandler.OnPeerShutdown"/>) or both at once (<see cref="Close()"/>, <see cref="Abort()"/>).
 /// </remarks>
 public sealed unsafe partial class Connection : Registration
 {
@@ -36,7 +36,7 @@ public sealed unsafe partial class Connection : Registration
     public int FileDescriptor => Fd;
 
     /// <summary>
-    /// True until the connection is closed or <see cref="Close"/> or <see cref="Abort()"/> was
+    /// True until the connection is closed or <see cref="Close()"/> or <see cref="Abort()"/> was
     /// called. A half-closed connection (<see cref="ShutdownWrite"/>, or the peer's end of stream)
     /// is still open.
     /// </summary>

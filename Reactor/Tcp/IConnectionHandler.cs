@@ -40,7 +40,7 @@ public interface IConnectionHandler
     /// left unconsumed is dropped. The default, <see cref="Connection.ShutdownWrite"/>, delivers
     /// what is queued and then closes (<see cref="CloseReason.PeerClosed"/>). A handler that
     /// overrides it may keep sending (a proxy forwards the other side's reply) and ends with
-    /// <see cref="Connection.ShutdownWrite"/> or <see cref="Connection.Close"/>; until then the
+    /// <see cref="Connection.ShutdownWrite"/> or <see cref="Connection.Close()"/>; until then the
     /// connection stays open (the idle timeout still applies).
     /// </summary>
     void OnPeerShutdown(Connection connection) => connection.ShutdownWrite();
