@@ -1,6 +1,7 @@
 using System;
 using System.Net;
 using System.Threading;
+using Reactor.Protocols.Framing;
 
 namespace Reactor.Native;
 
@@ -52,6 +53,8 @@ internal sealed unsafe class EmbeddedServer
             MaxConnections = (int)Math.Min(o.max_connections, int.MaxValue),
         };
         if (options.LoopCount > ConnectionHandle.MaxLoops) throw new ArgumentException($"loop_count {o.loop_count} is above {ConnectionHandle.MaxLoops}");
+        if (o.framing > (uint)NativeFraming.Line) throw new ArgumentException($"framing {o.framing} is not a reactor_framing (0 none, 1 u32 big-endian, 2 line)");
+        if (o.max_frame_bytes > 1u << 30) throw new ArgumentException($"max_frame_bytes {o.max_frame_bytes} is above 1 GiB");
 
         int index, generation;
         lock (TableLock)
@@ -67,7 +70,7 @@ internal sealed unsafe class EmbeddedServer
             var server = new EmbeddedServer(index, generation, group, new NativeHandler(index, generation, callbacks, user));
             try
             {
-                group.Serve(server.Handler);
+                group.Serve(HandlerFactory(server.Handler, (NativeFraming)o.framing, (int)o.max_frame_bytes));
             }
             catch
             {
@@ -86,6 +89,16 @@ internal sealed unsafe class EmbeddedServer
             throw;
         }
     }
+
+    /// <summary>The handler of each connection: the C callbacks, behind a decoder when the server frames messages.</summary>
+    private static Func<Connection, IConnectionHandler> HandlerFactory(NativeHandler handler, NativeFraming framing, int maxFrameBytes) => framing switch
+    {
+        NativeFraming.U32BigEndian => Shared(new LengthPrefixFraming(handler, maxFrameBytes == 0 ? LengthPrefixFraming.DefaultMaxFrameBytes : maxFrameBytes)),
+        NativeFraming.Line => _ => new LineFraming(handler, maxFrameBytes == 0 ? LineFraming.DefaultMaxLineBytes : maxFrameBytes),
+        _ => Shared(handler),
+    };
+
+    private static Func<Connection, IConnectionHandler> Shared(IConnectionHandler handler) => _ => handler;
 
     // Holds a table entry while a server binds, outside the lock.
     private static readonly EmbeddedServer Placeholder = new(-1, -1, null!, null!);

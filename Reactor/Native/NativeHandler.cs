@@ -1,4 +1,5 @@
 using System;
+using Reactor.Protocols.Framing;
 
 namespace Reactor.Native;
 
@@ -21,10 +22,23 @@ internal struct NativeOptions
     public uint max_pending_bytes;
     public uint idle_timeout_ms;
     public uint max_connections;
+    public uint framing;
+    public uint max_frame_bytes;
 }
 
-/// <summary>Forwards connection events to the C callbacks of one embedded server.</summary>
-internal sealed unsafe class NativeHandler(int serverIndex, int serverGeneration, NativeCallbacks callbacks, void* user) : IConnectionHandler
+/// <summary>reactor_framing.</summary>
+internal enum NativeFraming : uint
+{
+    None = 0,
+    U32BigEndian = 1,
+    Line = 2,
+}
+
+/// <summary>
+/// Forwards connection events to the C callbacks of one embedded server: bytes as they arrive, or
+/// (as the frame handler behind a decoder, with reactor_options.framing) one whole message per on_data.
+/// </summary>
+internal sealed unsafe class NativeHandler(int serverIndex, int serverGeneration, NativeCallbacks callbacks, void* user) : IConnectionHandler, IFrameHandler
 {
     public ulong HandleOf(Connection c) => ConnectionHandle.Pack(serverIndex, serverGeneration, c.Loop.Id, c.Token);
 
@@ -38,6 +52,11 @@ internal sealed unsafe class NativeHandler(int serverIndex, int serverGeneration
         nuint consumed;
         fixed (byte* p = data) consumed = callbacks.on_data(HandleOf(connection), p, (nuint)data.Length, user);
         return consumed > (nuint)data.Length ? data.Length : (int)consumed;
+    }
+
+    public void OnFrame(Connection connection, Span<byte> frame)
+    {
+        fixed (byte* p = frame) callbacks.on_data(HandleOf(connection), p, (nuint)frame.Length, user);
     }
 
     public void OnClose(Connection connection, CloseReason reason)

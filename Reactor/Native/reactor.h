@@ -62,11 +62,20 @@ enum reactor_close_reason {
     REACTOR_CLOSE_RESET = 2,          /* ECONNRESET or EPIPE */
     REACTOR_CLOSE_ERROR = 3,          /* another socket error */
     REACTOR_CLOSE_TIMEOUT = 4,        /* idle_timeout_ms passed without traffic */
-    REACTOR_CLOSE_PROTOCOL_ERROR = 5, /* on_data consumed nothing of a full buffer (16 KiB) */
+    REACTOR_CLOSE_PROTOCOL_ERROR = 5, /* on_data consumed nothing of a full buffer (16 KiB), or a
+                                         frame over max_frame_bytes (see reactor_framing) */
     REACTOR_CLOSE_SHUTDOWN = 6,       /* the server was stopping */
     REACTOR_CLOSE_LIMIT = 7,
     REACTOR_CLOSE_OUT_OF_BUFFERS = 8, /* the loop's buffer pool was at its limit */
     REACTOR_CLOSE_HANDLER_ERROR = 9
+};
+
+/* How the byte stream is cut into the pieces on_data receives (reactor_options.framing). */
+enum reactor_framing {
+    REACTOR_FRAMING_NONE = 0,    /* on_data gets bytes as they arrive and returns how many it consumed */
+    REACTOR_FRAMING_U32_BE = 1,  /* each message is a 4-byte big-endian length, then that many bytes
+                                    (Python's struct.pack('!I', n)); 0 is a valid length */
+    REACTOR_FRAMING_LINE = 2     /* each message ends in '\n'; a '\r' before it is stripped too */
 };
 
 typedef int32_t reactor_server_t;   /* a server; > 0 when valid */
@@ -82,6 +91,16 @@ typedef struct reactor_options {
     uint32_t max_pending_bytes;  /* per-connection output high-water mark (reading pauses above it); 0: 1 MiB */
     uint32_t idle_timeout_ms;    /* close a connection silent this long; 0: never */
     uint32_t max_connections;    /* accept and close connections beyond this many; 0: no limit */
+    uint32_t framing;            /* a reactor_framing; 0: none. With framing, on_data is called once
+                                    per whole message with its payload only (no length, no line
+                                    ending), however the bytes were split or joined on the wire; a
+                                    message in one read is passed without a copy, a larger one is
+                                    assembled first. Its return value is then ignored. Sends stay
+                                    raw bytes: write the length or the '\n' yourself. */
+    uint32_t max_frame_bytes;    /* the largest payload (U32_BE) or line without its ending (LINE);
+                                    a longer one closes the connection with
+                                    REACTOR_CLOSE_PROTOCOL_ERROR after the output queued so far.
+                                    0: 16 MiB (U32_BE), 64 KiB (LINE). Not used without framing. */
 } reactor_options;
 
 /* What the server calls. Set `size` to sizeof(reactor_callbacks). Any callback may be NULL
@@ -91,7 +110,9 @@ typedef struct reactor_callbacks {
     /* A connection was accepted. */
     void (*on_open)(reactor_conn_t conn, void *user);
     /* Bytes arrived. `data` belongs to Reactor and is valid only during the call. Return how many
-       bytes were consumed; the rest is kept and passed again, first, with the next data. */
+       bytes were consumed; the rest is kept and passed again, first, with the next data. With
+       reactor_options.framing set: one whole message per call (possibly length 0), the return
+       value ignored. */
     size_t (*on_data)(reactor_conn_t conn, const uint8_t *data, size_t length, void *user);
     /* The connection closed; `unsent_bytes` were accepted by reactor_send but never delivered.
        The handle is stale once this returns (inside it, sends already fail with ENOTCONN). */

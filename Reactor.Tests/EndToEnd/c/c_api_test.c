@@ -396,6 +396,112 @@ static void test_ipv6_and_limit(void)
     CHECK(destroyed == started, "all %d destroyed", started);
 }
 
+/* ---- framing: on_data gets whole messages ---- */
+
+struct framed_state {
+    _Atomic int frames, empty_frames, protocol_errors, closed;
+    _Atomic size_t largest;
+    int framing;
+};
+
+/* Echoes each message back framed the same way; the return value is ignored with framing. */
+static size_t on_frame(reactor_conn_t conn, const uint8_t *data, size_t length, void *user)
+{
+    struct framed_state *s = user;
+    atomic_fetch_add(&s->frames, 1);
+    if (length == 0) atomic_fetch_add(&s->empty_frames, 1);
+    if (length > atomic_load(&s->largest)) atomic_store(&s->largest, length);
+    if (s->framing == REACTOR_FRAMING_U32_BE) {
+        uint32_t header = htonl((uint32_t)length);
+        reactor_send(conn, &header, 4);
+        reactor_send(conn, data, length);
+    } else {
+        reactor_send(conn, data, length);
+        reactor_send(conn, "\n", 1);
+    }
+    return 0;
+}
+
+static void on_framed_close(reactor_conn_t conn, int reason, uint64_t unsent, void *user)
+{
+    struct framed_state *s = user;
+    (void)conn;
+    (void)unsent;
+    if (reason == REACTOR_CLOSE_PROTOCOL_ERROR) atomic_fetch_add(&s->protocol_errors, 1);
+    atomic_fetch_add(&s->closed, 1);
+}
+
+static const reactor_callbacks framed_callbacks = { sizeof framed_callbacks, NULL, on_frame, on_framed_close };
+
+static void test_u32_framing(void)
+{
+    struct framed_state s = { .framing = REACTOR_FRAMING_U32_BE };
+    reactor_server_t server = 0;
+    reactor_options options = { .size = sizeof options, .loop_count = 1, .framing = REACTOR_FRAMING_U32_BE, .max_frame_bytes = 200000 };
+    CHECK_RC(reactor_server_start("127.0.0.1", 0, &options, &framed_callbacks, &s, &server), REACTOR_OK, "start with REACTOR_FRAMING_U32_BE");
+    if (server == 0) return;
+    int fd = connect_to(reactor_server_port(server));
+
+    /* An empty message, a 5-byte one and a 150000-byte one (larger than a read) in one stream,
+       written in uneven pieces that split headers and payloads. */
+    enum { Big = 150000 };
+    static uint8_t stream[4 + 4 + 5 + 4 + Big], back[sizeof stream];
+    uint32_t n0 = htonl(0), n5 = htonl(5), nbig = htonl(Big);
+    memcpy(stream, &n0, 4);
+    memcpy(stream + 4, &n5, 4);
+    memcpy(stream + 8, "hello", 5);
+    memcpy(stream + 13, &nbig, 4);
+    for (int i = 0; i < Big; i++) stream[17 + i] = (uint8_t)(i * 7);
+    size_t cuts[] = { 3, 6, 11, 15, 20000, sizeof stream };
+    size_t at = 0;
+    for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+        write_all(fd, stream + at, cuts[i] - at);
+        at = cuts[i];
+        usleep(2000);
+    }
+    CHECK(read_exact(fd, back, sizeof stream) == (ssize_t)sizeof stream && memcmp(stream, back, sizeof stream) == 0,
+        "u32 framing: 0-, 5- and %d-byte messages split across writes come back whole", Big);
+    CHECK(atomic_load(&s.frames) == 3 && atomic_load(&s.empty_frames) == 1 && atomic_load(&s.largest) == Big,
+        "on_data ran once per message (%d calls, %d empty, largest %zu)", atomic_load(&s.frames), atomic_load(&s.empty_frames), atomic_load(&s.largest));
+
+    /* A header over max_frame_bytes closes the connection as a protocol error. */
+    uint32_t too_big = htonl(200001);
+    write_all(fd, &too_big, 4);
+    CHECK(reads_eof(fd), "u32 framing: a message over max_frame_bytes closes the connection");
+    close(fd);
+    wait_for(&s.closed, 1);
+    CHECK(atomic_load(&s.protocol_errors) == 1, "on_close reason REACTOR_CLOSE_PROTOCOL_ERROR");
+    CHECK_RC(reactor_server_destroy(server), REACTOR_OK, "destroy the u32-framed server");
+}
+
+static void test_line_framing(void)
+{
+    struct framed_state s = { .framing = REACTOR_FRAMING_LINE };
+    reactor_server_t server = 0;
+    reactor_options options = { .size = sizeof options, .loop_count = 1, .framing = REACTOR_FRAMING_LINE, .max_frame_bytes = 10 };
+    CHECK_RC(reactor_server_start("127.0.0.1", 0, &options, &framed_callbacks, &s, &server), REACTOR_OK, "start with REACTOR_FRAMING_LINE");
+    if (server == 0) return;
+    int fd = connect_to(reactor_server_port(server));
+    write_all(fd, "one\r\ntw", 7);
+    usleep(2000);
+    write_all(fd, "o\n\n0123456789\n", 14);
+    char back[32] = { 0 };
+    const char *expected = "one\ntwo\n\n0123456789\n";
+    CHECK(read_exact(fd, back, strlen(expected)) == (ssize_t)strlen(expected) && strcmp(back, expected) == 0,
+        "line framing: lines split across writes come back without \\r (\"%s\")", back);
+    CHECK(atomic_load(&s.frames) == 4 && atomic_load(&s.empty_frames) == 1, "on_data ran once per line (%d calls)", atomic_load(&s.frames));
+    write_all(fd, "01234567890\n", 12);
+    CHECK(reads_eof(fd), "line framing: a line over max_frame_bytes closes the connection");
+    close(fd);
+    wait_for(&s.closed, 1);
+    CHECK(atomic_load(&s.protocol_errors) == 1, "on_close reason REACTOR_CLOSE_PROTOCOL_ERROR");
+    CHECK_RC(reactor_server_destroy(server), REACTOR_OK, "destroy the line-framed server");
+
+    reactor_options bad = { .size = sizeof bad, .framing = 3 };
+    CHECK_RC(reactor_server_start("127.0.0.1", 0, &bad, &framed_callbacks, &s, &server), REACTOR_EINVAL, "start with framing 3");
+    CHECK(strstr(reactor_last_error(), "framing") != NULL, "last error names the framing: %s", reactor_last_error());
+}
+
 int main(void)
 {
     test_version_and_errors();
@@ -404,6 +510,8 @@ int main(void)
     test_commands_and_stop();
     test_handle_of_destroyed_server();
     test_ipv6_and_limit();
+    test_u32_framing();
+    test_line_framing();
     printf("%d checks, %d failed\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }
