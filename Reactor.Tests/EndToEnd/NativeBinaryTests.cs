@@ -1,4 +1,7 @@
 using System;
+using System.Linq;
+using System.Text;
+using System.Text.RegularExpressions;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.Tasks;
@@ -28,6 +31,28 @@ public class NativeBinaryTests
             Assert.Equal("ABC-123-XYZ"u8.ToArray(), await s.EchoAsync("abc-123-xyz"u8.ToArray()));
         }
         Assert.Equal(0, server.Terminate());
+    }
+
+    [Fact]
+    public async Task Chat_NativeBinary_LineReachesTheOtherClientOnly()
+    {
+        using var server = new NativeServer(["chat", "--threads", "2", "--max-line", "100", "--stats"]);
+        using (Socket alice = await server.ConnectAsync())
+        using (Socket bob = await server.ConnectAsync())
+        {
+            // Each client gets its id from the first line the other one sees from it.
+            await bob.SendAllAsync("hello from bob\r\n"u8.ToArray());
+            string seenByAlice = Encoding.ASCII.GetString(await alice.ReceiveExactlyAsync(18).WaitAsync(TimeSpan.FromSeconds(10)));
+            Assert.Matches(@"^\d: hello from bob\n$", seenByAlice);
+            await alice.SendAllAsync(Encoding.ASCII.GetBytes(new string('a', 101) + "\n"));
+            Assert.Equal(0L, await alice.DrainToEofAsync().WaitAsync(TimeSpan.FromSeconds(10)));
+            await bob.SendAllAsync("still here\n"u8.ToArray());
+            bob.Shutdown(SocketShutdown.Send);
+            Assert.Equal(0L, await bob.DrainToEofAsync().WaitAsync(TimeSpan.FromSeconds(10)));
+        }
+        Assert.Equal(0, server.Terminate());
+        // The final --stats lines: the over-long line was one protocol-error close.
+        Assert.Equal(1, new[] { 0, 1 }.Sum(loop => int.Parse(Regex.Match(server.LastStats(loop)!, @"ProtocolError=(\d+)").Groups[1].Value)));
     }
 
     [Fact]

@@ -12,9 +12,10 @@ internal static class Program
         commands:
           echo     serve TCP echo: every byte is sent back
           upper    serve TCP echo with ASCII letters upper-cased
+          chat     serve a line chat: each line goes to every other client as "<id>: <line>"
           bench    "bench echo": load an echo server; throughput, latency percentiles, every byte checked
 
-        server flags (echo, upper):
+        server flags (every server command):
           --port N               TCP port (default 7000; 0 picks a free one)
           --bind ADDR            address to listen on: 127.0.0.1, ::1, 0.0.0.0, :: (default 127.0.0.1)
           --threads N            event loops, one thread each (default: one per core)
@@ -26,6 +27,10 @@ internal static class Program
           --idle-timeout DUR     close a connection silent for this long (default: off)
           --max-connections N    accept and close connections beyond N open (default: no limit)
           --stats                print per-loop counters to stderr once a second and on exit
+
+        chat flags:
+          --max-line SIZE        longest line a client may send; a longer one closes it (default 64KiB)
+          (a client whose unsent output reaches --max-pending stopped reading: it is disconnected)
 
         bench echo flags:
           --host ADDR            server address (default 127.0.0.1)
@@ -57,6 +62,7 @@ internal static class Program
                 "--version" => PrintVersion(),
                 "echo" => ServeCommand.Run(args.AsSpan(1), "echo", ServeCommand.Protocol.Shared(new Protocols.EchoHandler())),
                 "upper" => ServeCommand.Run(args.AsSpan(1), "upper", ServeCommand.Protocol.Shared(new Protocols.UpperHandler())),
+                "chat" => ServeCommand.Run(args.AsSpan(1), "chat", Chat),
                 "bench" => BenchCommand.Run(args.AsSpan(1)),
                 _ => throw new UsageException($"unknown command '{args[0]}'"),
             };
@@ -73,6 +79,9 @@ internal static class Program
             return 1;
         }
     }
+
+    private static readonly ServeCommand.Protocol Chat = new(["max-line"], [], (flags, options) =>
+        new Protocols.Chat.ChatRoom(options.LoopCount, (int)flags.Size("max-line", Protocols.Framing.LineFraming.DefaultMaxLineBytes, 1, 1 << 30)).Join);
 
     private static int PrintHelp()
     {
