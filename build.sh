@@ -116,7 +116,10 @@ run() {
 bench() {
     local job=(--job short)
     [ "${BENCH_FULL:-0}" = 1 ] && job=()
-    dotnet run --project Reactor.Bench -c Release -- --filter '*' "${job[@]}" --memory "$@"
+    # Every benchmark, unless the caller names a --filter of its own (BenchmarkDotNet takes one).
+    local filter=(--filter '*') arg
+    for arg in "$@"; do [ "$arg" = --filter ] && filter=(); done
+    dotnet run --project Reactor.Bench -c Release -- "${filter[@]}" "${job[@]}" --memory "$@"
 }
 
 clean() {
