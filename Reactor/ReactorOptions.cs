@@ -81,16 +81,24 @@ public sealed class ReactorOptions
 
     internal const int ChunksPerSlab = 64;
 
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> for the first bad setting. Each message is one plain
+    /// sentence naming the setting and its value: the AOT build has no resource strings, so the
+    /// parameter-name and actual-value suffixes of ArgumentOutOfRangeException would reach a user
+    /// (through reactor_last_error) as resource keys on a second line.
+    /// </summary>
     internal void Validate()
     {
-        if (Port is < 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(Port), Port, "port must be 0..65535");
-        if (LoopCount < 1) throw new ArgumentOutOfRangeException(nameof(LoopCount), LoopCount, "at least one loop");
-        if (Backlog < 1) throw new ArgumentOutOfRangeException(nameof(Backlog), Backlog, "backlog must be positive");
-        if (BufferSize < 1024) throw new ArgumentOutOfRangeException(nameof(BufferSize), BufferSize, "buffer size must be at least 1 KiB");
-        if (MaxPendingBytes < BufferSize) throw new ArgumentOutOfRangeException(nameof(MaxPendingBytes), MaxPendingBytes, "max pending must be at least one buffer");
-        if (MaxPoolBytes < (long)BufferSize * ChunksPerSlab) throw new ArgumentOutOfRangeException(nameof(MaxPoolBytes), MaxPoolBytes, "max pool must hold at least one slab");
-        if (IdleTimeout < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(IdleTimeout), IdleTimeout, "idle timeout must not be negative");
-        if (MaxConnections < 0) throw new ArgumentOutOfRangeException(nameof(MaxConnections), MaxConnections, "max connections must not be negative");
-        if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "batch size must be positive");
+        if (Port is < 0 or > 65535) throw Invalid($"Port is {Port}: it must be 0 to 65535");
+        if (LoopCount < 1) throw Invalid($"LoopCount is {LoopCount}: at least one loop is needed");
+        if (Backlog < 1) throw Invalid($"Backlog is {Backlog}: it must be positive");
+        if (BufferSize < 1024) throw Invalid($"BufferSize is {BufferSize}: it must be at least 1 KiB");
+        if (MaxPendingBytes < BufferSize) throw Invalid($"MaxPendingBytes is {MaxPendingBytes}: it must be at least BufferSize ({BufferSize})");
+        if (MaxPoolBytes < (long)BufferSize * ChunksPerSlab) throw Invalid($"MaxPoolBytes is {MaxPoolBytes}: it must hold at least one slab ({(long)BufferSize * ChunksPerSlab} bytes)");
+        if (IdleTimeout < TimeSpan.Zero) throw Invalid($"IdleTimeout is {IdleTimeout}: it must not be negative");
+        if (MaxConnections < 0) throw Invalid($"MaxConnections is {MaxConnections}: it must not be negative");
+        if (BatchSize < 1) throw Invalid($"BatchSize is {BatchSize}: it must be positive");
     }
+
+    private static ArgumentException Invalid(string message) => new(message);
 }

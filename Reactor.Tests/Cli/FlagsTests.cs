@@ -74,4 +74,15 @@ public class FlagsTests
         Assert.Contains("given twice", Assert.Throws<UsageException>(() => new Flags(["--port", "1", "--port", "2"], Valued, Switches)).Message);
         Assert.Contains("takes no value", Assert.Throws<UsageException>(() => new Flags(["--pin=yes"], Valued, Switches)).Message);
     }
+
+    [Theory]
+    [InlineData("localhost", "127.0.0.1")]
+    [InlineData("LOCALHOST", "127.0.0.1")]
+    [InlineData("::", "::")]
+    [InlineData("[::1]", "::1")]
+    [InlineData("0.0.0.0", "0.0.0.0")]
+    public void Flags_Address_AsUsersWriteIt(string text, string expected)
+    {
+        Assert.Equal(System.Net.IPAddress.Parse(expected), new Flags(["--bind", text], Valued, Switches).Address("bind", System.Net.IPAddress.Loopback));
+    }
 }

@@ -12,6 +12,18 @@ namespace Reactor.Tests.Tcp;
 public class EchoTests
 {
     [Fact]
+    public async Task Echo_BoundToIPv6Any_ServesIPv4AndIPv6Clients()
+    {
+        using var server = new TestServer(new EchoHandler(), address: IPAddress.IPv6Any);
+        foreach (IPAddress client in new[] { IPAddress.Loopback, IPAddress.IPv6Loopback })
+        {
+            using var s = new Socket(client.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            await s.ConnectAsync(new IPEndPoint(client, server.EndPoint.Port));
+            Assert.Equal("dual-stack"u8.ToArray(), await s.EchoAsync("dual-stack"u8.ToArray()));
+        }
+    }
+
+    [Fact]
     public async Task Echo_ThousandConcurrentConnectionsRandomPayloads_EveryByteEchoed()
     {
         const int connections = 1000;

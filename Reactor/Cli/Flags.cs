@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Net;
+using Reactor.Platform;
 
 namespace Reactor.Cli;
 
@@ -69,9 +70,8 @@ internal sealed class Flags
     {
         string? text = String(name);
         if (text is null) return fallback;
-        if (text == "localhost") return IPAddress.Loopback;
-        if (!IPAddress.TryParse(text.Trim('[', ']'), out IPAddress? address))
-            throw new UsageException($"--{name} must be an IPv4 or IPv6 address, not '{text}'");
+        if (!Sockets.TryParseAddress(text, out IPAddress? address))
+            throw new UsageException($"--{name} must be an IPv4 or IPv6 address or localhost, not '{text}'");
         return address;
     }
 

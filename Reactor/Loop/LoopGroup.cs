@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Net;
+using System.Threading;
 using Reactor.Platform;
 
 namespace Reactor;
@@ -90,9 +91,14 @@ public sealed class LoopGroup : IDisposable
         foreach (EventLoop loop in _loops) loop.Stop();
     }
 
-    /// <summary>Waits for every loop thread to exit. Returns false on timeout.</summary>
+    /// <summary>Waits for every loop thread to exit; <see cref="Timeout.InfiniteTimeSpan"/> waits forever. Returns false on timeout.</summary>
     public bool Join(TimeSpan timeout)
     {
+        if (timeout == Timeout.InfiniteTimeSpan)
+        {
+            foreach (EventLoop loop in _loops) loop.Join(Timeout.InfiniteTimeSpan);
+            return true;
+        }
         DateTime deadline = DateTime.UtcNow + timeout;
         foreach (EventLoop loop in _loops)
         {

@@ -1,6 +1,7 @@
 using System;
 using System.Net;
 using System.Threading;
+using Reactor.Platform;
 using Reactor.Protocols.Framing;
 
 namespace Reactor.Native;
@@ -37,9 +38,8 @@ internal sealed unsafe class EmbeddedServer
     /// </summary>
     public static int Start(string address, int port, in NativeOptions o, NativeCallbacks callbacks, void* user)
     {
-        IPAddress ip = address == "localhost" ? IPAddress.Loopback
-            : IPAddress.TryParse(address, out IPAddress? parsed) ? parsed
-            : throw new ArgumentException($"bad address '{address}': not an IPv4 or IPv6 address");
+        if (!Sockets.TryParseAddress(address, out IPAddress? ip))
+            throw new ArgumentException($"bad address '{address}': not an IPv4 or IPv6 address or localhost");
         if (port is < 0 or > 65535) throw new ArgumentException($"bad port {port}: must be 0..65535");
         var options = new ReactorOptions
         {

@@ -41,7 +41,8 @@ internal static unsafe class NativeErrors
     public static int Fail(int code, string message)
     {
         nint previous = t_lastError;
-        t_lastError = Marshal.StringToCoTaskMemUTF8(message);
+        // One line, whatever the exception's text: a C program logs it as it is.
+        t_lastError = Marshal.StringToCoTaskMemUTF8(message.ReplaceLineEndings(" "));
         if (previous != 0) Marshal.FreeCoTaskMem(previous);
         return code;
     }

@@ -22,6 +22,12 @@
  *   reactor_server_wait      no: REACTOR_EDEADLK        yes
  *   reactor_server_destroy   no: REACTOR_EDEADLK        yes
  *
+ * Re-entrancy: a callback never runs nested inside another callback of the same loop. A close
+ * caused inside a callback (reactor_close, or a send that finds the peer gone, on any connection
+ * of the loop) runs its on_close after the running callback returns, so a program may hold its
+ * own lock across a broadcast. Sends from a callback to a connection of another loop are
+ * asynchronous, as from any other thread: they return 0 and happen shortly on that loop.
+ *
  * Handles are integers, never pointers. A stale handle (a closed connection, a destroyed
  * server) is detected and refused with an error; it never reaches another connection (unless it
  * is kept while its slot is reused 16 million times, or its server entry 256 times).
@@ -88,8 +94,10 @@ typedef struct reactor_options {
     uint32_t loop_count;         /* event loops, one thread each; 0: one per core */
     uint32_t pin_threads;        /* nonzero: pin loop i to core i */
     uint32_t backlog;            /* listen backlog per loop; 0: 4096 */
-    uint32_t max_pending_bytes;  /* per-connection output high-water mark (reading pauses above it); 0: 1 MiB */
-    uint32_t idle_timeout_ms;    /* close a connection silent this long; 0: never */
+    uint32_t max_pending_bytes;  /* per-connection output high-water mark (reading pauses above it); 0: 1 MiB.
+                                    At least the buffer size, 16 KiB: smaller values are REACTOR_EINVAL */
+    uint32_t idle_timeout_ms;    /* close a connection that received nothing for this long (only incoming
+                                    bytes count: a peer that only reads is idle); 0: never */
     uint32_t max_connections;    /* accept and close connections beyond this many; 0: no limit */
     uint32_t framing;            /* a reactor_framing; 0: none. With framing, on_data is called once
                                     per whole message with its payload only (no length, no line
@@ -125,8 +133,11 @@ int reactor_abi_version(void);
 /* The library version, e.g. "0.1.0". A static string: do not free it. */
 const char *reactor_version(void);
 
-/* Binds `address`:`port` (IPv4 or IPv6 text, or "localhost"; port 0 picks a free one) on every
-   loop and starts the loops. `options` may be NULL for all defaults. `callbacks` is copied; `user`
+/* Binds `address`:`port` (IPv4 or IPv6 text, or "localhost" in any case; port 0 picks a free
+   one) on every loop and starts the loops. "::" takes IPv4 clients too (IPV6_V6ONLY off), as
+   nginx does. Each loop has its own SO_REUSEPORT listener; the port is checked to be free first,
+   but afterwards any process of the same user could join the port group and receive part of the
+   connections, as with every SO_REUSEPORT server. `options` may be NULL for all defaults. `callbacks` is copied; `user`
    is kept as is. On success stores the server in *server and returns 0. Any thread. */
 int reactor_server_start(const char *address, int port, const reactor_options *options,
                          const reactor_callbacks *callbacks, void *user, reactor_server_t *server);
@@ -135,11 +146,14 @@ int reactor_server_start(const char *address, int port, const reactor_options *o
 int reactor_server_port(reactor_server_t server);
 
 /* Stops accepting, delivers queued output (up to 5 s), closes every connection (on_close runs
-   with REACTOR_CLOSE_SHUTDOWN), and ends the loops. Returns at once; REACTOR_EALREADY if the
+   with REACTOR_CLOSE_SHUTDOWN), and ends the loops. A graceful close (this one, reactor_close)
+   sends FIN and then waits up to 2 s for the peer's FIN before on_close runs, so that a reset
+   cannot destroy a reply the peer has not read yet: while a peer keeps its socket open, on_close
+   and the end of a stop come up to 2 s later. Returns at once; REACTOR_EALREADY if the
    server was already stopping. Any thread, callbacks included. */
 int reactor_server_stop(reactor_server_t server);
 
-/* Waits for a stopped server's loops to end; timeout_ms < 0 waits forever. REACTOR_ETIMEDOUT
+/* Waits for a stopped server's loops to end; timeout_ms < 0 waits for as long as it takes. REACTOR_ETIMEDOUT
    when time ran out. Not from a callback of the same server. */
 int reactor_server_wait(reactor_server_t server, int timeout_ms);
 
@@ -150,8 +164,9 @@ int reactor_server_destroy(reactor_server_t server);
 /* Sends `length` bytes; Reactor copies what the kernel does not take at once, so `data` may be
    reused as soon as the call returns. From the connection's loop thread (a callback) the send
    happens now and errors are returned (REACTOR_ENOTCONN for a closed or stale connection).
-   From any other thread the bytes are copied and handed to the loop; the call returns 0 and
-   the send happens shortly (silently dropped if the connection closes first). */
+   From any other thread (or a callback of another loop) the bytes are copied and handed to the
+   loop; the call returns 0 and the send happens shortly (silently dropped if the connection
+   closes first). At most 2 GiB - 1 per call: a larger `length` is REACTOR_EINVAL. */
 int reactor_send(reactor_conn_t conn, const void *data, size_t length);
 
 /* Closes gracefully: queued output is delivered first, then on_close runs with

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
 using Reactor.Interop;
@@ -22,8 +23,9 @@ internal static unsafe partial class Sockets
         {
             SetOption(fd, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR");
             SetOption(fd, SOL_SOCKET, SO_REUSEPORT, 1, "SO_REUSEPORT");
-            // "::" listens on IPv6 only, so "0.0.0.0" and "::" can be bound side by side.
-            if (address.AddressFamily == AddressFamily.InterNetworkV6) SetOption(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1, "IPV6_V6ONLY");
+            // "::" takes IPv4 clients too (as ::ffff:a.b.c.d), as nginx and most servers do; the
+            // kernel default (net.ipv6.bindv6only) may say otherwise, so it is set explicitly.
+            if (address.AddressFamily == AddressFamily.InterNetworkV6) SetOption(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0, "IPV6_V6ONLY");
             Bind(fd, address, port);
             Sys.ThrowIfError(Sys.Check(listen(fd, backlog)), $"listen {Format(address, port)}");
             return fd;
@@ -46,7 +48,8 @@ internal static unsafe partial class Sockets
         try
         {
             SetOption(fd, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR");
-            if (address.AddressFamily == AddressFamily.InterNetworkV6) SetOption(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1, "IPV6_V6ONLY");
+            // Dual-stack like the listeners, so a server on "0.0.0.0" holding the port is found too.
+            if (address.AddressFamily == AddressFamily.InterNetworkV6) SetOption(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0, "IPV6_V6ONLY");
             Bind(fd, address, port);
         }
         finally
@@ -153,6 +156,21 @@ internal static unsafe partial class Sockets
         }
         var sin = (sockaddr_in*)sa;
         return new IPEndPoint(new IPAddress(sin->sin_addr), (ushort)IPAddress.NetworkToHostOrder((short)sin->sin_port));
+    }
+
+    /// <summary>
+    /// An address as users write it: IPv4 or IPv6 text (IPv6 optionally in brackets), or
+    /// "localhost" in any case (127.0.0.1). False for anything else; no name is looked up.
+    /// </summary>
+    public static bool TryParseAddress(string text, [NotNullWhen(true)] out IPAddress? address)
+    {
+        if (text.Equals("localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            address = IPAddress.Loopback;
+            return true;
+        }
+        string bare = text.Length > 2 && text[0] == '[' && text[^1] == ']' ? text[1..^1] : text;
+        return IPAddress.TryParse(bare, out address);
     }
 
     public static string Format(IPAddress address, int port) =>

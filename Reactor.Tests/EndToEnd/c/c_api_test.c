@@ -502,6 +502,127 @@ static void test_line_framing(void)
     CHECK(strstr(reactor_last_error(), "framing") != NULL, "last error names the framing: %s", reactor_last_error());
 }
 
+/* ---- defects a first user found, each fixed ---- */
+
+static void *stop_later(void *arg)
+{
+    struct server_state *s = arg;
+    usleep(100000);
+    atomic_store(&s->opened, 1);   /* marks "stop was called" before stopping */
+    reactor_server_stop(s->server);
+    return NULL;
+}
+
+static void test_wait_forever(void)
+{
+    struct server_state s = { 0 };
+    reactor_options options = { .size = sizeof options, .loop_count = 1 };
+    CHECK_RC(reactor_server_start("127.0.0.1", 0, &options, &callbacks, &s, &s.server), REACTOR_OK, "start for a wait without timeout");
+    pthread_t stopper;
+    pthread_create(&stopper, NULL, stop_later, &s);
+    CHECK_RC(reactor_server_wait(s.server, -1), REACTOR_OK, "reactor_server_wait(-1) waits until the server stops");
+    CHECK(atomic_load(&s.opened) == 1, "reactor_server_wait(-1) returned only after reactor_server_stop");
+    pthread_join(stopper, NULL);
+    CHECK_RC(reactor_server_destroy(s.server), REACTOR_OK, "destroy after the wait");
+}
+
+/* A broadcaster: on "!b" it resets the other client's socket itself, then sends to that client's
+   connection, which finds the peer gone. That connection's on_close must not run inside on_data. */
+struct broadcast_state {
+    _Atomic uint64_t conns[2];
+    _Atomic int opened, in_on_data, nested_close, closed_reset, send_rc;
+    int victim_fd;                 /* the client socket of the second connection */
+};
+
+static void on_broadcast_open(reactor_conn_t conn, void *user)
+{
+    struct broadcast_state *s = user;
+    atomic_store(&s->conns[atomic_fetch_add(&s->opened, 1)], conn);
+}
+
+static size_t on_broadcast_data(reactor_conn_t conn, const uint8_t *data, size_t length, void *user)
+{
+    struct broadcast_state *s = user;
+    (void)data;
+    atomic_store(&s->in_on_data, 1);
+    struct linger reset = { 1, 0 };
+    setsockopt(s->victim_fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+    close(s->victim_fd);           /* loopback delivers the RST before close returns */
+    reactor_conn_t victim = atomic_load(&s->conns[1]);
+    int rc = 0;
+    for (int i = 0; i < 8 && rc == 0; i++) rc = reactor_send(victim, "broadcast", 9);
+    atomic_store(&s->send_rc, rc);
+    reactor_send(conn, "B", 1);
+    atomic_store(&s->in_on_data, 0);
+    return length;
+}
+
+static void on_broadcast_close(reactor_conn_t conn, int reason, uint64_t unsent, void *user)
+{
+    struct broadcast_state *s = user;
+    (void)unsent;
+    if (conn == atomic_load(&s->conns[1])) {
+        if (atomic_load(&s->in_on_data)) atomic_store(&s->nested_close, 1);
+        if (reason == REACTOR_CLOSE_RESET || reason == REACTOR_CLOSE_ERROR) atomic_store(&s->closed_reset, 1);
+    }
+}
+
+static void test_close_never_nested(void)
+{
+    static const reactor_callbacks broadcast = { sizeof broadcast, on_broadcast_open, on_broadcast_data, on_broadcast_close };
+    struct broadcast_state s = { 0 };
+    reactor_server_t server = 0;
+    reactor_options options = { .size = sizeof options, .loop_count = 1 };
+    CHECK_RC(reactor_server_start("127.0.0.1", 0, &options, &broadcast, &s, &server), REACTOR_OK, "start the broadcaster");
+    int port = reactor_server_port(server);
+    int sender = connect_to(port);
+    wait_for(&s.opened, 1);
+    s.victim_fd = connect_to(port);
+    wait_for(&s.opened, 2);
+    char reply = 0;
+    write_all(sender, "!b", 2);
+    CHECK(read_exact(sender, &reply, 1) == 1 && reply == 'B', "the broadcaster answered");
+    CHECK(atomic_load(&s.send_rc) == REACTOR_ENOTCONN, "a send to the reset peer failed inside the callback (%d)", atomic_load(&s.send_rc));
+    wait_set(&s.closed_reset);
+    CHECK(atomic_load(&s.closed_reset) == 1, "the reset connection's on_close ran with RESET or ERROR");
+    CHECK(atomic_load(&s.nested_close) == 0, "its on_close ran after the callback that found it gone, not inside reactor_send");
+    close(sender);
+    CHECK_RC(reactor_server_destroy(server), REACTOR_OK, "destroy the broadcaster");
+}
+
+/* Every message is plain English on one line: no resource keys, no line breaks. */
+static int plain_message(const char *m)
+{
+    return m[0] != '\0' && strchr(m, '\n') == NULL && strstr(m, "Arg_") == NULL && strstr(m, "_Name") == NULL;
+}
+
+static void test_plain_messages_and_addresses(void)
+{
+    struct server_state s = { 0 };
+    reactor_server_t server = 0;
+    reactor_options tiny_pending = { .size = sizeof tiny_pending, .max_pending_bytes = 100 };
+    CHECK_RC(reactor_server_start("127.0.0.1", 0, &tiny_pending, &callbacks, &s, &server), REACTOR_EINVAL, "max_pending_bytes below 16 KiB");
+    CHECK(plain_message(reactor_last_error()) && strstr(reactor_last_error(), "MaxPendingBytes is 100") != NULL,
+        "the message is one plain line: %s", reactor_last_error());
+    reactor_options all_ones = { .size = sizeof all_ones, .loop_count = 0xFFFFFFFFu };
+    CHECK_RC(reactor_server_start("127.0.0.1", 0, &all_ones, &callbacks, &s, &server), REACTOR_EINVAL, "loop_count 0xFFFFFFFF");
+    CHECK(plain_message(reactor_last_error()), "the message is one plain line: %s", reactor_last_error());
+
+    reactor_options options = { .size = sizeof options, .loop_count = 1 };
+    CHECK_RC(reactor_server_start("LOCALHOST", 0, &options, &callbacks, &s, &server), REACTOR_OK, "\"LOCALHOST\" is localhost");
+    if (server != 0) CHECK_RC(reactor_server_destroy(server), REACTOR_OK, "destroy the LOCALHOST server");
+
+    server = 0;
+    CHECK_RC(reactor_server_start("::", 0, &options, &callbacks, &s, &server), REACTOR_OK, "start on \"::\"");
+    if (server == 0) return;
+    int fd = connect_to(reactor_server_port(server));   /* an IPv4 client */
+    char back[5] = { 0 };
+    write_all(fd, "dual", 4);
+    CHECK(read_exact(fd, back, 4) == 4 && strcmp(back, "dual") == 0, "\"::\" serves an IPv4 client (dual-stack)");
+    close(fd);
+    CHECK_RC(reactor_server_destroy(server), REACTOR_OK, "destroy the :: server");
+}
+
 int main(void)
 {
     test_version_and_errors();
@@ -512,6 +633,9 @@ int main(void)
     test_ipv6_and_limit();
     test_u32_framing();
     test_line_framing();
+    test_wait_forever();
+    test_close_never_nested();
+    test_plain_messages_and_addresses();
     printf("%d checks, %d failed\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }
