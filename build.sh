@@ -23,13 +23,15 @@ print_size() {
     awk -v s="$(stat -c %s "$1")" -v f="${1#"$PWD"/}" 'BEGIN { printf "%s: %d bytes (%.2f MB)\n", f, s, s / 1e6 }'
 }
 
-# libreactor.a is Reactor as NativeLib=Static; a C program also links the NativeAOT runtime
-# objects from the ILCompiler package, listed in reactor.ldflags (see DESIGN).
+# libreactor.a: Reactor as NativeLib=Static, partially linked (ld -r) with the NativeAOT runtime
+# from the ILCompiler package into one object whose only global symbols are the reactor_* calls
+# (objcopy localizes the rest), so a C program links it with -lreactor and system libraries, and
+# the runtime's own names (ProcessFinalizers, GetCurrentProcessId...) cannot clash with its own.
 publish_static_lib() {
-    local lib="$ARTIFACTS/lib"
+    local lib="$ARTIFACTS/lib" work="$ARTIFACTS/obj/static"
     publish_native_lib static
+    rm -rf "$lib"   # no stale file from an older layout may shadow -lreactor
     mkdir -p "$lib" "$ARTIFACTS/include"
-    cp "$ARTIFACTS/obj/static/reactor.a" "$lib/libreactor.a"
     cp Reactor/Native/reactor.h "$ARTIFACTS/include/"
 
     local assets=Reactor/obj/project.assets.json packages version ilc
@@ -37,22 +39,26 @@ publish_static_lib() {
     version=$(grep -o '"runtime.linux-x64.Microsoft.DotNet.ILCompiler/[^"]*"' "$assets" | head -1 | cut -d/ -f2 | tr -d '"')
     ilc="${packages%/}/runtime.linux-x64.microsoft.dotnet.ilcompiler/$version"
     [ -d "$ilc/sdk" ] || { echo "build.sh: ILCompiler package not found at $ilc" >&2; return 1; }
-    local runtime=(sdk/libbootstrapperdll.o sdk/libRuntime.WorkstationGC.a sdk/libRuntime.VxsortEnabled.a
-        sdk/libeventpipe-disabled.a sdk/libstandalonegc-disabled.a sdk/libstdc++compat.a framework/libSystem.Native.a)
-    local flags=("-I$ARTIFACTS/include" "$lib/libbootstrapperdll.o" "$lib/libreactor.a") f
-    for f in "${runtime[@]}"; do
-        cp "$ilc/$f" "$lib/"
-        [ "$f" = sdk/libbootstrapperdll.o ] || flags+=("$lib/$(basename "$f")")
-    done
-    echo "${flags[*]} -lstdc++ -lpthread -ldl -lm -lrt -lz" > "$lib/reactor.ldflags"
+    # The compiled code whole; from the runtime archives only what it needs.
+    ld -r -o "$work/reactor.o" "$ilc/sdk/libbootstrapperdll.o" --whole-archive "$work/reactor.a" --no-whole-archive \
+        "$ilc/sdk/libRuntime.WorkstationGC.a" "$ilc/sdk/libRuntime.VxsortEnabled.a" "$ilc/sdk/libeventpipe-disabled.a" \
+        "$ilc/sdk/libstandalonegc-disabled.a" "$ilc/sdk/libstdc++compat.a" "$ilc/framework/libSystem.Native.a"
+    # Exported names are lower case (reactor_send); compiled managed code is reactor_Reactor_...
+    nm -g --defined-only "$work/reactor.o" | awk '{ print $3 }' | grep -E '^reactor_[a-z_]+$' > "$work/exports.txt"
+    objcopy --strip-debug --keep-global-symbols="$work/exports.txt" "$work/reactor.o" "$work/reactor.local.o"
+    rm -f "$lib/libreactor.a"
+    ar rcs "$lib/libreactor.a" "$work/reactor.local.o"
+    echo "-I$ARTIFACTS/include -L$lib -lreactor -lstdc++ -lpthread -ldl -lm -lrt -lz" > "$lib/reactor.ldflags"
     print_size "$lib/libreactor.a"
 }
 
-# The same ABI as libreactor.so, for programs that would rather link it dynamically.
+# The same ABI as libreactor.so, for programs that would rather link it dynamically. In its own
+# folder, so that -L artifacts/lib -lreactor finds the static library.
 publish_shared_lib() {
     publish_native_lib shared
-    cp "$ARTIFACTS/obj/shared/reactor.so" "$ARTIFACTS/lib/libreactor.so"
-    print_size "$ARTIFACTS/lib/libreactor.so"
+    mkdir -p "$ARTIFACTS/lib/shared"
+    cp "$ARTIFACTS/obj/shared/reactor.so" "$ARTIFACTS/lib/shared/libreactor.so"
+    print_size "$ARTIFACTS/lib/shared/libreactor.so"
 }
 
 # Publishes Reactor as NativeLib=Static or Shared ($1: static|shared) into artifacts/obj/$1, from
@@ -72,7 +78,10 @@ build_c() {
     # shellcheck disable=SC2086
     gcc -O2 -Wall -Wextra -Werror Reactor.Tests/EndToEnd/c/c_api_test.c $ldflags -o "$ARTIFACTS/bin/c_api_test"
     gcc -O2 -Wall -Wextra -Werror Reactor.Tests/EndToEnd/c/c_api_test.c -I"$ARTIFACTS/include" \
-        -L"$ARTIFACTS/lib" -lreactor -Wl,-rpath,"$ARTIFACTS/lib" -o "$ARTIFACTS/bin/c_api_test_shared"
+        -L"$ARTIFACTS/lib/shared" -lreactor -Wl,-rpath,"$ARTIFACTS/lib/shared" -o "$ARTIFACTS/bin/c_api_test_shared"
+    # A program defining names the NativeAOT runtime also has: it links only if libreactor.a hides them.
+    # shellcheck disable=SC2086
+    gcc -O2 -Wall -Wextra -Werror Reactor.Tests/EndToEnd/c/symbol_clash_test.c $ldflags -o "$ARTIFACTS/bin/symbol_clash_test"
     print_size "$ARTIFACTS/bin/echo_server"
 }
 
