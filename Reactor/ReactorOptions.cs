@@ -79,6 +79,18 @@ public sealed class ReactorOptions
     /// </summary>
     public Action<EventLoop, Exception>? CallbackError { get; set; }
 
+    /// <summary>
+    /// UDP datagrams per recvmmsg(2) and sendmmsg(2) call. Defaults to 32.
+    /// </summary>
+    public int DatagramBatch { get; set; } = 32;
+
+    /// <summary>
+    /// The largest UDP datagram a socket receives whole (larger ones are counted as truncated and
+    /// dropped) or sends. Each socket reserves <see cref="DatagramBatch"/> receive slots of this size
+    /// (virtual memory; pages are touched only by datagrams that large). Defaults to 65535: any datagram.
+    /// </summary>
+    public int MaxDatagramBytes { get; set; } = 65535;
+
     internal const int ChunksPerSlab = 64;
 
     /// <summary>
@@ -98,6 +110,8 @@ public sealed class ReactorOptions
         if (IdleTimeout < TimeSpan.Zero) throw Invalid($"IdleTimeout is {IdleTimeout}: it must not be negative");
         if (MaxConnections < 0) throw Invalid($"MaxConnections is {MaxConnections}: it must not be negative");
         if (BatchSize < 1) throw Invalid($"BatchSize is {BatchSize}: it must be positive");
+        if (DatagramBatch is < 1 or > 1024) throw Invalid($"DatagramBatch is {DatagramBatch}: it must be 1 to 1024");
+        if (MaxDatagramBytes is < 1 or > 65535) throw Invalid($"MaxDatagramBytes is {MaxDatagramBytes}: it must be 1 to 65535");
     }
 
     private static ArgumentException Invalid(string message) => new(message);

@@ -13,7 +13,9 @@ internal static class Program
           echo     serve TCP echo: every byte is sent back
           upper    serve TCP echo with ASCII letters upper-cased
           chat     serve a line chat: each line goes to every other client as "<id>: <line>"
+          udp-echo serve UDP echo: every datagram is sent back to its sender
           bench    "bench echo": load an echo server; throughput, latency percentiles, every byte checked
+                   "bench udp": echo a count of datagrams off a UDP echo server; rate, loss, latency, every reply checked
 
         server flags (every server command):
           --port N               TCP port (default 7000; 0 picks a free one)
@@ -27,6 +29,10 @@ internal static class Program
           --idle-timeout DUR     close a connection silent for this long (default: off)
           --max-connections N    accept and close connections beyond N open (default: no limit)
           --stats                print per-loop counters to stderr once a second and on exit
+
+        udp-echo flags:
+          --batch N              datagrams per recvmmsg/sendmmsg call (default 32)
+          --max-datagram SIZE    largest datagram taken whole; larger ones are counted as truncated (default 65535)
 
         chat flags:
           --max-line SIZE        longest line a client may send; a longer one closes it (default 64KiB)
@@ -46,6 +52,17 @@ internal static class Program
           --json                 one JSON line instead of text (same fields as scripts/loadgen/echo_client)
           exit status 1 when any byte mismatched, a connection failed or a connect failed.
 
+        bench udp flags:
+          --host ADDR --port N   the server (default 127.0.0.1:7000)
+          --sockets K            connected client sockets (default 4)
+          --size SIZE            datagram size, 16 to 65507 (default 64)
+          --window W             datagrams in flight per socket (default 16)
+          --count N              datagrams to echo in all (default 1000000)
+          --timeout DUR          give up after this long (default 60s)
+          --threads N            client event loops (default 1)
+          --json                 one JSON line instead of text
+          exit status 1 when a reply was corrupted or a send failed; loss is reported, not an error.
+
         sizes: 65536, 64KiB, 1MiB.  durations: 500ms, 2s, 1m.
         other: reactor --help, reactor --version
         exit status: 0 after a clean stop, 1 when the server cannot start, 2 for a bad command line.
@@ -62,6 +79,7 @@ internal static class Program
                 "--version" => PrintVersion(),
                 "echo" => ServeCommand.Run(args.AsSpan(1), "echo", ServeCommand.Protocol.Shared(new Protocols.EchoHandler())),
                 "upper" => ServeCommand.Run(args.AsSpan(1), "upper", ServeCommand.Protocol.Shared(new Protocols.UpperHandler())),
+                "udp-echo" => ServeCommand.RunUdp(args.AsSpan(1), "udp-echo", new Protocols.UdpEchoHandler()),
                 "chat" => ServeCommand.Run(args.AsSpan(1), "chat", Chat),
                 "bench" => BenchCommand.Run(args.AsSpan(1)),
                 _ => throw new UsageException($"unknown command '{args[0]}'"),

@@ -26,9 +26,30 @@ internal static class ServeCommand
         public static Protocol Shared(IConnectionHandler handler) => new([], [], (_, _) => _ => handler);
     }
 
-    public static int Run(ReadOnlySpan<string> args, string name, Protocol protocol)
+    public static int Run(ReadOnlySpan<string> args, string name, Protocol protocol) =>
+        Run(args, name, protocol.Valued, protocol.Switches, (flags, options) =>
+        {
+            Func<Connection, IConnectionHandler> handlers = protocol.Build(flags, options);
+            return group => group.Serve(handlers);
+        });
+
+    /// <summary><c>reactor udp-echo</c> and other UDP servers: the common flags, plus the datagram batch and size.</summary>
+    public static int RunUdp(ReadOnlySpan<string> args, string name, IDatagramHandler handler) =>
+        Run(args, name, ["batch", "max-datagram"], [], (flags, options) =>
+        {
+            options.DatagramBatch = flags.Int("batch", options.DatagramBatch, 1, 1024);
+            options.MaxDatagramBytes = (int)flags.Size("max-datagram", options.MaxDatagramBytes, 1, 65535);
+            return group => group.ServeUdp(handler);
+        });
+
+    /// <summary>
+    /// Parses the common flags and the verb's own (<paramref name="valued"/>, <paramref name="switches"/>),
+    /// then <paramref name="serve"/> reads the verb's flags (it may adjust the options) and returns
+    /// what binds and starts the group; serves until SIGINT or SIGTERM.
+    /// </summary>
+    private static int Run(ReadOnlySpan<string> args, string name, string[] valued, string[] switches, Func<Flags, ReactorOptions, Action<LoopGroup>> serve)
     {
-        var flags = new Flags(args, new HashSet<string>([.. CommonValued, .. protocol.Valued]), new HashSet<string>([.. CommonSwitches, .. protocol.Switches]));
+        var flags = new Flags(args, new HashSet<string>([.. CommonValued, .. valued]), new HashSet<string>([.. CommonSwitches, .. switches]));
         var options = new ReactorOptions
         {
             Port = flags.Int("port", 7000, 0, 65535),
@@ -42,7 +63,7 @@ internal static class ServeCommand
             MaxConnections = flags.Int("max-connections", 0, 0, int.MaxValue),
         };
         options.MaxPendingBytes = (int)flags.Size("max-pending", 1 << 20, options.BufferSize, int.MaxValue);
-        Func<Connection, IConnectionHandler> handlers = protocol.Build(flags, options);
+        Action<LoopGroup> start = serve(flags, options);
         // Taken now: .NET opens (dups) the console stream on first use, which fails once the process is out of fds.
         TextWriter errors = Console.Error;
         TextWriter? stats = flags.Switch("stats") ? errors : null;
@@ -50,7 +71,7 @@ internal static class ServeCommand
 
         FileLimit.RaiseToHardLimit();
         using var group = new LoopGroup(options);
-        group.Serve(handlers);
+        start(group);
         // Handlers go in before the "listening" line: a script may signal as soon as it reads it.
         void OnSignal(PosixSignalContext context)
         {

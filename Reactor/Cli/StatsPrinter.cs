@@ -18,7 +18,7 @@ internal static class StatsPrinter
         {
             LoopStats s = loop.Stats;
             line.Clear();
-            line.Append($"loop {loop.Id}: open {s.Open} accepted {s.Accepted} rejected {s.Rejected} accept-errors {s.AcceptErrors} in {s.BytesReceived} out {s.BytesSent} lost {s.BytesLost} sends {s.SendCalls} input-copied {s.InputBytesCopied} callback-errors {s.CallbackErrors} chunks {loop.Buffers.RentedChunks}/{loop.Buffers.TotalChunks} closed");
+            line.Append($"loop {loop.Id}: open {s.Open} accepted {s.Accepted} rejected {s.Rejected} accept-errors {s.AcceptErrors} in {s.BytesReceived} out {s.BytesSent} lost {s.BytesLost} sends {s.SendCalls} input-copied {s.InputBytesCopied} callback-errors {s.CallbackErrors} datagrams-in {s.DatagramsReceived} datagrams-out {s.DatagramsSent} truncated {s.DatagramsTruncated} dropped {s.DatagramsDropped} datagram-errors {s.DatagramErrors} datagram-syscalls {s.DatagramSyscalls} chunks {loop.Buffers.RentedChunks}/{loop.Buffers.TotalChunks} closed");
             foreach (CloseReason reason in Enum.GetValues<CloseReason>())
             {
                 line.Append($" {reason}={s.Closed(reason)}");

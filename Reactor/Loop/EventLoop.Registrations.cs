@@ -6,7 +6,7 @@ using Reactor.Loop;
 namespace Reactor;
 
 // The registration seam: the one place that adds an fd to the slot table and the poller, changes
-// what it is armed for, and takes it out again. Listener, Connection and Connector go through it.
+// what it is armed for, and takes it out again. Listener, Connection, Connector and UdpSocket go through it.
 public sealed partial class EventLoop
 {
     /// <summary>

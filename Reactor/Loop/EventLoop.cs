@@ -29,7 +29,7 @@ public sealed unsafe partial class EventLoop : IDisposable
     private readonly ReadyEvent[] _ready;
     private readonly ConcurrentQueue<WorkItem> _posted = new();
     private readonly ManualResetEventSlim _exited = new(false);
-    private Connection?[] _deferred = new Connection?[64];
+    private Registration?[] _deferred = new Registration?[64];
     private int _deferredCount;
     private int _wakePending;
     private int _stopRequested;
@@ -182,13 +182,13 @@ public sealed unsafe partial class EventLoop : IDisposable
     public bool Join(TimeSpan timeout) => _exited.Wait(timeout);
 
     /// <summary>
-    /// Queues <paramref name="connection"/> for the deferred pass at the end of this iteration.
-    /// The connection keeps its own flag, so it is queued at most once per pass.
+    /// Queues <paramref name="registration"/> (a connection, a UDP socket) for the deferred pass at
+    /// the end of this iteration. It keeps its own flag, so it is queued at most once per pass.
     /// </summary>
-    internal void Defer(Connection connection)
+    internal void Defer(Registration registration)
     {
         if (_deferredCount == _deferred.Length) Array.Resize(ref _deferred, _deferred.Length * 2);
-        _deferred[_deferredCount++] = connection;
+        _deferred[_deferredCount++] = registration;
     }
 
     /// <summary>Counts an exception a user callback threw and hands it to <see cref="ReactorOptions.CallbackError"/>.</summary>
@@ -280,9 +280,9 @@ public sealed unsafe partial class EventLoop : IDisposable
         if (count == 0) return;   // the echo path: nothing batched, nothing closed in a callback
         for (int i = 0; i < count; i++)
         {
-            Connection c = _deferred[i]!;
+            Registration r = _deferred[i]!;
             _deferred[i] = null;
-            c.RunDeferred();
+            r.RunDeferred();
         }
         int later = _deferredCount - count;
         Array.Copy(_deferred, count, _deferred, 0, later);

@@ -77,6 +77,41 @@ public sealed class LoopGroup : IDisposable
         Start();
     }
 
+    /// <summary>
+    /// Binds one UDP socket per loop on <see cref="ReactorOptions.BindAddress"/> and
+    /// <see cref="ReactorOptions.Port"/> (SO_REUSEPORT: the kernel spreads datagrams over the loops
+    /// by source address and port, so one peer's datagrams stay on one loop and in order) and starts
+    /// the loop threads. <paramref name="handler"/> serves every socket: it must be safe for
+    /// concurrent loops. Binding happens on the calling thread; failures throw <see cref="ReactorException"/>.
+    /// </summary>
+    public void ServeUdp(IDatagramHandler handler)
+    {
+        if (_started) throw new InvalidOperationException("the group is already serving");
+        var sockets = new List<UdpSocket>(_loops.Length);
+        try
+        {
+            var local = new IPEndPoint(_options.BindAddress, _options.Port);
+            if (local.Port != 0) Sockets.EnsurePortFree(local.Address, local.Port, datagram: true);
+            foreach (EventLoop loop in _loops)
+            {
+                UdpSocket socket = UdpSocket.Open(loop, local, handler);
+                sockets.Add(socket);
+                // With port 0 the first bind picks the port; the other loops join it.
+                if (LocalEndPoint is null)
+                {
+                    LocalEndPoint = socket.LocalEndPoint;
+                    local = LocalEndPoint;
+                }
+            }
+        }
+        catch
+        {
+            foreach (UdpSocket s in sockets) s.Close();
+            throw;
+        }
+        Start();
+    }
+
     /// <summary>Starts the loop threads without listeners, e.g. for <see cref="EventLoop.Connect"/>.</summary>
     public void Start()
     {

@@ -23,6 +23,12 @@ public sealed class LoopStats
     internal long inputBytesCopied;
     internal long postedRun;
     internal long callbackErrors;
+    internal long datagramsReceived;
+    internal long datagramsSent;
+    internal long datagramsTruncated;
+    internal long datagramsDropped;
+    internal long datagramErrors;
+    internal long datagramSyscalls;
 
     /// <summary>Connections accepted and handed to the handler.</summary>
     public long Accepted => Volatile.Read(ref accepted);
@@ -69,6 +75,24 @@ public sealed class LoopStats
     /// callbacks), each contained: the loop went on. See <see cref="ReactorOptions.CallbackError"/>.
     /// </summary>
     public long CallbackErrors => Volatile.Read(ref callbackErrors);
+
+    /// <summary>UDP datagrams received and handed to a handler.</summary>
+    public long DatagramsReceived => Volatile.Read(ref datagramsReceived);
+
+    /// <summary>UDP datagrams the kernel took.</summary>
+    public long DatagramsSent => Volatile.Read(ref datagramsSent);
+
+    /// <summary>UDP datagrams larger than <see cref="ReactorOptions.MaxDatagramBytes"/>: the kernel cut them (MSG_TRUNC), so they were dropped, never handed over.</summary>
+    public long DatagramsTruncated => Volatile.Read(ref datagramsTruncated);
+
+    /// <summary>UDP datagrams to send that were dropped: the socket buffer was full, the datagram too large, the socket closed, or the send failed.</summary>
+    public long DatagramsDropped => Volatile.Read(ref datagramsDropped);
+
+    /// <summary>Errors on UDP sockets that did not close them, such as ICMP port unreachable (ECONNREFUSED) on a connected socket.</summary>
+    public long DatagramErrors => Volatile.Read(ref datagramErrors);
+
+    /// <summary>recvmmsg(2) and sendmmsg(2) calls: with batching, far fewer than datagrams.</summary>
+    public long DatagramSyscalls => Volatile.Read(ref datagramSyscalls);
 
     /// <summary>Connections closed for <paramref name="reason"/>.</summary>
     public long Closed(CloseReason reason) => Volatile.Read(ref _closed[(int)reason]);

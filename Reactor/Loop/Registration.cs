@@ -33,6 +33,9 @@ public abstract class Registration
     /// <summary>Handles what the poller reported. Runs on the loop thread.</summary>
     internal abstract void OnReady(Readiness readiness);
 
+    /// <summary>Runs what <see cref="EventLoop.Defer"/> queued for the end of this iteration: batched output, deferred closes.</summary>
+    internal virtual void RunDeferred() { }
+
     /// <summary>Starts closing the registration as part of stopping the loop.</summary>
     internal abstract void OnLoopStopping();
 }

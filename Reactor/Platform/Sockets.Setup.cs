@@ -38,16 +38,46 @@ internal static unsafe partial class Sockets
     }
 
     /// <summary>
+    /// A nonblocking UDP socket bound to <paramref name="address"/>:<paramref name="port"/>, with
+    /// SO_REUSEPORT so each loop binds its own and the kernel spreads datagrams by source; with
+    /// <paramref name="remote"/> it is connected too (the kernel then reports ICMP errors such as
+    /// port unreachable on it).
+    /// </summary>
+    public static int BindDatagram(IPAddress address, int port, IPEndPoint? remote)
+    {
+        int fd = CreateSocket(address, SOCK_DGRAM);
+        try
+        {
+            SetOption(fd, SOL_SOCKET, SO_REUSEPORT, 1, "SO_REUSEPORT");
+            if (address.AddressFamily == AddressFamily.InterNetworkV6) SetOption(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0, "IPV6_V6ONLY");
+            Bind(fd, address, port);
+            if (remote is not null)
+            {
+                sockaddr_storage sa;
+                uint length = ToSockaddr(remote.Address, remote.Port, &sa);
+                Sys.ThrowIfError(Sys.Check(connect(fd, &sa, length)), $"connect {Format(remote.Address, remote.Port)}");
+            }
+            return fd;
+        }
+        catch
+        {
+            Sys.Close(fd);
+            throw;
+        }
+    }
+
+    /// <summary>
     /// Throws "bind ADDR:PORT: Address already in use" when another socket holds the port.
     /// SO_REUSEPORT would otherwise let a second server of the same user share the port silently;
     /// a probe bound without it fails against any listener there.
     /// </summary>
-    public static void EnsurePortFree(IPAddress address, int port)
+    public static void EnsurePortFree(IPAddress address, int port, bool datagram = false)
     {
-        int fd = CreateSocket(address, SOCK_STREAM);
+        int fd = CreateSocket(address, datagram ? SOCK_DGRAM : SOCK_STREAM);
         try
         {
-            SetOption(fd, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR");
+            // TCP: a port whose last connections linger in TIME_WAIT is free. UDP has no such state.
+            if (!datagram) SetOption(fd, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR");
             // Dual-stack like the listeners, so a server on "0.0.0.0" holding the port is found too.
             if (address.AddressFamily == AddressFamily.InterNetworkV6) SetOption(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0, "IPV6_V6ONLY");
             Bind(fd, address, port);

@@ -60,4 +60,23 @@ internal static unsafe partial class Sockets
         int rc = Sys.Check(getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length));
         return rc < 0 ? Sys.ErrorOf(rc) : (ErrorCode)error;
     }
+
+    /// <summary>
+    /// recvmmsg(2) without waiting: datagrams received (each entry's msg_len and msg_flags set,
+    /// MSG_TRUNC when it did not fit), or a negative error (WouldBlock when none is queued).
+    /// </summary>
+    public static int ReceiveDatagrams(int fd, mmsghdr* messages, int count)
+    {
+        int n;
+        do n = Sys.Check(recvmmsg(fd, messages, (uint)count, MSG_DONTWAIT, null)); while (n == -(int)ErrorCode.Interrupted);
+        return n;
+    }
+
+    /// <summary>sendmmsg(2) without waiting: how many of the datagrams the kernel took, or a negative error for the first.</summary>
+    public static int SendDatagrams(int fd, mmsghdr* messages, int count)
+    {
+        int n;
+        do n = Sys.Check(sendmmsg(fd, messages, (uint)count, SendFlags)); while (n == -(int)ErrorCode.Interrupted);
+        return n;
+    }
 }

@@ -113,7 +113,7 @@ public sealed unsafe partial class Connection : Registration
     /// output batched during the iteration, <see cref="IConnectionHandler.OnDrained"/>, and input
     /// held while reading was paused.
     /// </summary>
-    internal void RunDeferred()
+    internal override void RunDeferred()
     {
         _deferred = false;
         if (Fd < 0) return;

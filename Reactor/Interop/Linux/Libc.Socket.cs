@@ -27,6 +27,7 @@ internal static unsafe partial class Libc
     internal const int IPPROTO_IPV6 = 41;
     internal const int IPV6_V6ONLY = 26;
 
+    internal const int MSG_TRUNC = 0x20;
     internal const int MSG_DONTWAIT = 0x40;
     internal const int MSG_NOSIGNAL = 0x4000;
 
@@ -113,6 +114,21 @@ internal static unsafe partial class Libc
     /// <summary>Vectored send; unlike writev(2) it takes MSG_NOSIGNAL, so a reset peer never raises SIGPIPE.</summary>
     [LibraryImport(Name, SetLastError = true)]
     internal static partial nint sendmsg(int sockfd, msghdr* msg, int flags);
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct mmsghdr
+    {
+        public msghdr msg_hdr;
+        public uint msg_len;       // bytes received, or sent
+    }
+
+    /// <summary>Receives up to <paramref name="vlen"/> datagrams in one call (recvmmsg(2)).</summary>
+    [LibraryImport(Name, SetLastError = true)]
+    internal static partial int recvmmsg(int sockfd, mmsghdr* msgvec, uint vlen, int flags, void* timeout);
+
+    /// <summary>Sends up to <paramref name="vlen"/> datagrams in one call (sendmmsg(2)); returns how many were sent.</summary>
+    [LibraryImport(Name, SetLastError = true)]
+    internal static partial int sendmmsg(int sockfd, mmsghdr* msgvec, uint vlen, int flags);
 
     [LibraryImport(Name, SetLastError = true)]
     internal static partial int setsockopt(int sockfd, int level, int optname, void* optval, uint optlen);
