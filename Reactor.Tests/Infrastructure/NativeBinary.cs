@@ -34,6 +34,21 @@ public static class NativeBinary
     /// <summary>Runs reactor to completion and returns exit code, stdout and stderr.</summary>
     public static (int ExitCode, string Stdout, string Stderr) Run(params string[] args) => RunProgram(Path_, args);
 
+    /// <summary>
+    /// The full path of a tool a test drives (a real client such as sockperf), or a failure that
+    /// names the apt package to install (.ci/run installs every one of them).
+    /// </summary>
+    public static string Tool(string name, string aptPackage)
+    {
+        foreach (string dir in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin").Split(':'))
+        {
+            string path = System.IO.Path.Combine(dir, name);
+            if (File.Exists(path)) return path;
+        }
+        Assert.Fail($"{name} is not installed: apt-get install {aptPackage}");
+        return name;
+    }
+
     /// <summary>Runs <paramref name="path"/> to completion (at most <paramref name="timeoutMs"/>) and returns exit code, stdout and stderr.</summary>
     public static (int ExitCode, string Stdout, string Stderr) RunProgram(string path, string[] args, int timeoutMs = 10_000)
     {

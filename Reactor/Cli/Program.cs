@@ -33,6 +33,7 @@ internal static class Program
         udp-echo flags:
           --batch N              datagrams per recvmmsg/sendmmsg call (default 32)
           --max-datagram SIZE    largest datagram taken whole; larger ones are counted as truncated (default 65535)
+          --sockperf             answer as `sockperf server` does (pong requests, client flag cleared) instead of echoing
 
         chat flags:
           --max-line SIZE        longest line a client may send; a longer one closes it (default 64KiB)
@@ -79,7 +80,8 @@ internal static class Program
                 "--version" => PrintVersion(),
                 "echo" => ServeCommand.Run(args.AsSpan(1), "echo", ServeCommand.Protocol.Shared(new Protocols.EchoHandler())),
                 "upper" => ServeCommand.Run(args.AsSpan(1), "upper", ServeCommand.Protocol.Shared(new Protocols.UpperHandler())),
-                "udp-echo" => ServeCommand.RunUdp(args.AsSpan(1), "udp-echo", new Protocols.UdpEchoHandler()),
+                "udp-echo" => ServeCommand.RunUdp(args.AsSpan(1), "udp-echo", ["sockperf"],
+                    flags => flags.Switch("sockperf") ? new Protocols.SockperfHandler() : new Protocols.UdpEchoHandler()),
                 "chat" => ServeCommand.Run(args.AsSpan(1), "chat", Chat),
                 "bench" => BenchCommand.Run(args.AsSpan(1)),
                 _ => throw new UsageException($"unknown command '{args[0]}'"),

@@ -33,13 +33,17 @@ internal static class ServeCommand
             return group => group.Serve(handlers);
         });
 
-    /// <summary><c>reactor udp-echo</c> and other UDP servers: the common flags, plus the datagram batch and size.</summary>
-    public static int RunUdp(ReadOnlySpan<string> args, string name, IDatagramHandler handler) =>
-        Run(args, name, ["batch", "max-datagram"], [], (flags, options) =>
+    /// <summary>
+    /// <c>reactor udp-echo</c> and other UDP servers: the common flags, the datagram batch and size,
+    /// and the verb's own <paramref name="switches"/>, from which <paramref name="handler"/> builds the datagram handler.
+    /// </summary>
+    public static int RunUdp(ReadOnlySpan<string> args, string name, string[] switches, Func<Flags, IDatagramHandler> handler) =>
+        Run(args, name, ["batch", "max-datagram"], switches, (flags, options) =>
         {
             options.DatagramBatch = flags.Int("batch", options.DatagramBatch, 1, 1024);
             options.MaxDatagramBytes = (int)flags.Size("max-datagram", options.MaxDatagramBytes, 1, 65535);
-            return group => group.ServeUdp(handler);
+            IDatagramHandler datagrams = handler(flags);
+            return group => group.ServeUdp(datagrams);
         });
 
     /// <summary>
