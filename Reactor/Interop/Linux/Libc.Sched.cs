@@ -22,8 +22,4 @@ internal static unsafe partial class Libc
     [LibraryImport(Name)]
     [SuppressGCTransition]
     internal static partial int clock_gettime(int clockid, timespec* tp);
-
-    [LibraryImport(Name)]
-    [SuppressGCTransition]
-    internal static partial int clock_getres(int clockid, timespec* res);
 }
