@@ -14,11 +14,12 @@ internal static class Program
           upper    serve TCP echo with ASCII letters upper-cased
           chat     serve a line chat: each line goes to every other client as "<id>: <line>"
           udp-echo serve UDP echo: every datagram is sent back to its sender
+          http     serve HTTP/1.1: /plaintext, /json, /echo, / (default port 8080)
           bench    "bench echo": load an echo server; throughput, latency percentiles, every byte checked
                    "bench udp": echo a count of datagrams off a UDP echo server; rate, loss, latency, every reply checked
 
         server flags (every server command):
-          --port N               TCP port (default 7000; 0 picks a free one)
+          --port N               port (default 7000, 8080 for http; 0 picks a free one)
           --bind ADDR            address to listen on: 127.0.0.1, ::1, 0.0.0.0, :: (default 127.0.0.1)
           --threads N            event loops, one thread each (default: one per core)
           --pin                  pin loop i to core i
@@ -38,6 +39,12 @@ internal static class Program
         chat flags:
           --max-line SIZE        longest line a client may send; a longer one closes it (default 64KiB)
           (a client whose unsent output reaches --max-pending stopped reading: it is disconnected)
+
+        http flags:
+          --max-header-size SIZE largest request head; larger is refused with 431 (default 8KiB)
+          --max-body SIZE        largest request body; larger is refused with 413 (default 1MiB)
+          --header-timeout DUR   408 for a request not complete this long after its first byte (default 10s)
+          --keepalive-timeout DUR close a persistent connection idle this long (default 5s)
 
         bench echo flags:
           --host ADDR            server address (default 127.0.0.1)
@@ -83,6 +90,7 @@ internal static class Program
                 "udp-echo" => ServeCommand.RunUdp(args.AsSpan(1), "udp-echo", ["sockperf"],
                     flags => flags.Switch("sockperf") ? new Protocols.SockperfHandler() : new Protocols.UdpEchoHandler()),
                 "chat" => ServeCommand.Run(args.AsSpan(1), "chat", Chat),
+                "http" => ServeCommand.Run(args.AsSpan(1), "http", HttpCommand.Protocol),
                 "bench" => BenchCommand.Run(args.AsSpan(1)),
                 _ => throw new UsageException($"unknown command '{args[0]}'"),
             };
