@@ -10,12 +10,15 @@ namespace Reactor.Bench.Tcp;
 /// </summary>
 internal static unsafe class ConnectionPair
 {
-    public static (Connection Connection, int PeerFd) Open(EventLoop loop, IConnectionHandler handler)
+    public static (Connection Connection, int PeerFd) Open(EventLoop loop, IConnectionHandler handler) => Open(loop, _ => handler);
+
+    /// <summary>As <see cref="Open(EventLoop, IConnectionHandler)"/>, with a handler made for the connection (a protocol's per-connection state).</summary>
+    public static (Connection Connection, int PeerFd) Open(EventLoop loop, Func<Connection, IConnectionHandler> newHandler)
     {
         int* sv = stackalloc int[2];
         Sys.ThrowIfError(Sys.Check(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv)), "socketpair(AF_UNIX)");
         var connection = new Connection(loop, sv[0], null);
-        if (connection.Open(handler) != ErrorCode.None) throw new InvalidOperationException("the poller refused the connection");
+        if (connection.Open(newHandler(connection)) != ErrorCode.None) throw new InvalidOperationException("the poller refused the connection");
         return (connection, sv[1]);
     }
 }
