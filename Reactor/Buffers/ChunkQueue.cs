@@ -6,23 +6,46 @@ namespace Reactor.Buffers;
 /// <summary>
 /// A byte queue made of pool chunks: the output a connection accepted but the kernel has not
 /// taken yet. Bytes arrive either copied (<see cref="Append"/>) or written in place
-/// (<see cref="GetTailSpan"/> then <see cref="Advance"/>). Holds no chunk while empty. Owned by
-/// one connection on one loop.
+/// (<see cref="GetTailSpan"/> then <see cref="Advance"/>), or as a range of a file
+/// (<see cref="AppendFile"/>) that is sent with sendfile(2) in its place in the order and closed
+/// once sent. Holds no chunk while empty. Owned by one connection on one loop.
 /// </summary>
 internal unsafe struct ChunkQueue
 {
     private struct Segment
     {
-        public nint Chunk;
+        public nint Chunk;     // 0 for a file range
         public int Length;     // bytes written into the chunk
+        public int FileFd;     // a file range: the file, owned by the queue
+        public long FileOffset;
+        public long FileLength;
+
+        public readonly bool IsFile => Chunk == 0;
     }
 
     private Segment[]? _ring;  // chunks in order, a power-of-two ring
     private int _head;         // ring index of the oldest chunk
     private int _count;        // chunks in the ring
     private int _headOffset;   // bytes of the oldest chunk already sent
+    private int _files;        // file ranges in the ring
 
     public readonly bool IsEmpty => Length == 0;
+
+    /// <summary>True while a file range is queued: bytes sent from elsewhere must queue behind it.</summary>
+    public readonly bool HasFile => _files > 0;
+
+    /// <summary>True when the oldest bytes are a file range (<see cref="HeadFile"/>), sent with sendfile(2) rather than gathered.</summary>
+    public readonly bool HeadIsFile => _count > 0 && _ring![_head].IsFile;
+
+    /// <summary>The oldest file range: the file, where its unsent part starts, and how long it is.</summary>
+    public readonly (int Fd, long Offset, long Length) HeadFile
+    {
+        get
+        {
+            Segment s = _ring![_head];
+            return (s.FileFd, s.FileOffset, s.FileLength);
+        }
+    }
 
     /// <summary>Bytes queued.</summary>
     public long Length { readonly get; private set; }
@@ -53,14 +76,26 @@ internal unsafe struct ChunkQueue
     public Span<byte> GetTailSpan(int sizeHint, BufferPool pool)
     {
         int size = pool.ChunkSize;
-        if (_count == 0 || size - Tail.Length < Math.Max(sizeHint, 1))
+        if (_count == 0 || Tail.IsFile || size - Tail.Length < Math.Max(sizeHint, 1))
         {
             byte* chunk = pool.Rent();
             if (chunk == null) return default;
-            PushChunk(chunk);
+            Push(new Segment { Chunk = (nint)chunk });
         }
         ref Segment tail = ref Tail;
         return new Span<byte>((byte*)tail.Chunk + tail.Length, size - tail.Length);
+    }
+
+    /// <summary>
+    /// Queues <paramref name="length"/> bytes of the file <paramref name="fd"/> from
+    /// <paramref name="offset"/>; the queue owns the fd from now on and closes it once the range
+    /// is consumed or the queue cleared.
+    /// </summary>
+    public void AppendFile(int fd, long offset, long length)
+    {
+        Push(new Segment { FileFd = fd, FileOffset = offset, FileLength = length });
+        _files++;
+        Length += length;
     }
 
     /// <summary>Commits <paramref name="count"/> bytes written into the span of <see cref="GetTailSpan"/>.</summary>
@@ -71,13 +106,14 @@ internal unsafe struct ChunkQueue
         Length += count;
     }
 
-    /// <summary>Describes up to <paramref name="max"/> chunks as iovecs, oldest first. Returns the count.</summary>
+    /// <summary>Describes up to <paramref name="max"/> chunks as iovecs, oldest first, up to the first file range. Returns the count.</summary>
     public readonly int Gather(Libc.iovec* iov, int max)
     {
         int n = Math.Min(_count, max);
         for (int i = 0; i < n; i++)
         {
             Segment s = _ring![(_head + i) & (_ring.Length - 1)];
+            if (s.IsFile) return i;
             int start = i == 0 ? _headOffset : 0;
             iov[i].iov_base = (byte*)s.Chunk + start;
             iov[i].iov_len = s.Length - start;
@@ -91,29 +127,42 @@ internal unsafe struct ChunkQueue
         Length -= bytes;
         while (bytes > 0)
         {
-            int available = _ring![_head].Length - _headOffset;
+            ref Segment head = ref _ring![_head];
+            if (head.IsFile)
+            {
+                if (bytes < head.FileLength)
+                {
+                    head.FileOffset += bytes;
+                    head.FileLength -= bytes;
+                    return;
+                }
+                bytes -= head.FileLength;
+                Pop(pool);
+                continue;
+            }
+            int available = head.Length - _headOffset;
             if (bytes < available)
             {
                 _headOffset += (int)bytes;
                 return;
             }
             bytes -= available;
-            PopChunk(pool);
+            Pop(pool);
         }
         // An empty queue holds no chunk, not even a tail with room left: idle connections hold no memory.
         if (Length == 0) Clear(pool);
     }
 
-    /// <summary>Returns every chunk to the pool and forgets the queued bytes.</summary>
+    /// <summary>Returns every chunk to the pool, closes the queued files, and forgets the queued bytes.</summary>
     public void Clear(BufferPool pool)
     {
-        while (_count > 0) PopChunk(pool);
+        while (_count > 0) Pop(pool);
         Length = 0;
     }
 
     private readonly ref Segment Tail => ref _ring![(_head + _count - 1) & (_ring.Length - 1)];
 
-    private void PushChunk(byte* chunk)
+    private void Push(Segment segment)
     {
         if (_ring is null)
         {
@@ -126,13 +175,22 @@ internal unsafe struct ChunkQueue
             _ring = bigger;
             _head = 0;
         }
-        _ring[(_head + _count) & (_ring.Length - 1)] = new Segment { Chunk = (nint)chunk };
+        _ring[(_head + _count) & (_ring.Length - 1)] = segment;
         _count++;
     }
 
-    private void PopChunk(BufferPool pool)
+    private void Pop(BufferPool pool)
     {
-        pool.Return((byte*)_ring![_head].Chunk);
+        Segment head = _ring![_head];
+        if (head.IsFile)
+        {
+            Sys.Close(head.FileFd);
+            _files--;
+        }
+        else
+        {
+            pool.Return((byte*)head.Chunk);
+        }
         _head = (_head + 1) & (_ring.Length - 1);
         _count--;
         _headOffset = 0;

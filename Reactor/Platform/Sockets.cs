@@ -1,3 +1,4 @@
+using System;
 using Reactor.Interop;
 using static Reactor.Interop.Libc;
 
@@ -46,6 +47,22 @@ internal static unsafe partial class Sockets
         message.msg_iovlen = count;
         nint n;
         do n = Sys.Check(sendmsg(fd, &message, SendFlags)); while (n == -(int)ErrorCode.Interrupted);
+        return n;
+    }
+
+    /// <summary>
+    /// sendfile(2): up to <paramref name="count"/> bytes of <paramref name="fileFd"/> from
+    /// <paramref name="offset"/> (advanced by what was sent) to the socket, with no copy through
+    /// user space: bytes taken or a negative error. A socket that would block returns EAGAIN, as send does.
+    /// </summary>
+    public static nint SendFile(int fd, int fileFd, ref long offset, long count)
+    {
+        nint n;
+        fixed (long* position = &offset)
+        {
+            // One call moves at most 0x7ffff000 bytes on Linux (sendfile(2) NOTES).
+            do n = Sys.Check(sendfile(fd, fileFd, position, (nint)Math.Min(count, 0x7ffff000))); while (n == -(int)ErrorCode.Interrupted);
+        }
         return n;
     }
 

@@ -64,6 +64,8 @@ public sealed unsafe partial class Connection
         if (data.IsEmpty) return true;
         // The kernel is full: queue behind what waits for writability.
         if (_outputBlocked) return Enqueue(data);
+        // A queued file range goes out by sendfile in the deferred pass: these bytes go after it.
+        if (_output.HasFile) return Write(data);
         Libc.iovec* iov = stackalloc Libc.iovec[MaxIovecs];
         int count = _output.IsEmpty ? 0 : _output.Gather(iov, MaxIovecs);
         if (count == MaxIovecs) return Write(data);   // more batched than one call takes: queue behind it
@@ -122,6 +124,32 @@ public sealed unsafe partial class Connection
         _writerSpan = 0;
         if (data.IsEmpty) return true;
         if (!Enqueue(data)) return false;
+        ScheduleFlush();
+        return true;
+    }
+
+    /// <summary>
+    /// Queues <paramref name="count"/> bytes of the file <paramref name="fileFd"/>, from
+    /// <paramref name="offset"/>, behind everything written so far, to be sent with sendfile(2)
+    /// (no copy through user space) in the deferred pass and, for what the kernel does not take at
+    /// once, on writability. Output written later follows it. The connection owns
+    /// <paramref name="fileFd"/> from this call on and closes it once the range is sent or the
+    /// connection closes (its unsent bytes are then counted as lost). The range counts towards
+    /// <see cref="PendingBytes"/> and the high-water mark. Returns false, with the fd closed, when
+    /// the connection cannot send.
+    /// </summary>
+    public bool SendFile(int fileFd, long offset, long count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (!CanSend || count == 0)
+        {
+            Sys.Close(fileFd);
+            return CanSend;
+        }
+        _writerSpan = 0;
+        _output.AppendFile(fileFd, offset, count);
+        OutputGrew();
         ScheduleFlush();
         return true;
     }
@@ -196,10 +224,25 @@ public sealed unsafe partial class Connection
         Libc.iovec* iov = stackalloc Libc.iovec[MaxIovecs];
         while (!_output.IsEmpty)
         {
-            int count = _output.Gather(iov, MaxIovecs);
             long offered = 0;
-            for (int i = 0; i < count; i++) offered += iov[i].iov_len;
-            nint n = Sockets.SendGathered(Fd, iov, count);
+            nint n;
+            if (_output.HeadIsFile)
+            {
+                (int file, long offset, offered) = _output.HeadFile;
+                n = Sockets.SendFile(Fd, file, ref offset, offered);
+                // The file ended before the range did (it shrank): the promised bytes can never be sent.
+                if (n == 0)
+                {
+                    RequestClose(CloseReason.Error);
+                    return;
+                }
+            }
+            else
+            {
+                int count = _output.Gather(iov, MaxIovecs);
+                for (int i = 0; i < count; i++) offered += iov[i].iov_len;
+                n = Sockets.SendGathered(Fd, iov, count);
+            }
             OwnerLoop.Stats.sendCalls++;
             if (n < 0)
             {
