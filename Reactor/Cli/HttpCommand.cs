@@ -6,7 +6,7 @@ namespace Reactor.Cli;
 internal static class HttpCommand
 {
     public static readonly ServeCommand.Protocol Protocol = new(
-        ["max-header-size", "max-body", "header-timeout", "keepalive-timeout"],
+        ["root", "max-header-size", "max-body", "header-timeout", "keepalive-timeout"],
         [],
         (flags, options) =>
         {
@@ -18,7 +18,7 @@ internal static class HttpCommand
                 HeaderTimeout = flags.Duration("header-timeout", System.TimeSpan.FromSeconds(10)),
                 KeepAliveTimeout = flags.Duration("keepalive-timeout", System.TimeSpan.FromSeconds(5)),
             };
-            var routes = new BuiltInRoutes();
+            var routes = new BuiltInRoutes(flags.String("root"));
             return connection => new HttpConnection(connection, routes, http);
         });
 }

@@ -41,6 +41,7 @@ internal static class Program
           (a client whose unsent output reaches --max-pending stopped reading: it is disconnected)
 
         http flags:
+          --root DIR             serve the files under DIR (sendfile; ranges, ETag, 304); / is DIR/index.html
           --max-header-size SIZE largest request head; larger is refused with 431 (default 8KiB)
           --max-body SIZE        largest request body; larger is refused with 413 (default 1MiB)
           --header-timeout DUR   408 for a request not complete this long after its first byte (default 10s)

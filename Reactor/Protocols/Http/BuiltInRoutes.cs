@@ -5,11 +5,22 @@ namespace Reactor.Protocols.Http;
 /// <summary>
 /// The routes of <c>reactor http</c>: <c>/plaintext</c> and <c>/json</c> (the shapes HTTP
 /// benchmarks use), <c>/echo</c> (a test route: the body back, or the request's own header lines),
-/// and <c>/</c>. Other paths are 404. Stateless: one instance serves every connection.
+/// and <c>/</c>, or static files under a root. Other paths are 404. One instance serves every connection.
 /// </summary>
 public sealed class BuiltInRoutes : IHttpHandler
 {
     private static ReadOnlySpan<byte> PlainText => "text/plain"u8;
+
+    private readonly StaticFiles? _files;
+
+    /// <param name="root">
+    /// When set, every path other than the built-in ones is a file under this directory, sent with
+    /// sendfile(2), and <c>/</c> is its index.html; when null, <c>/</c> answers with a short text.
+    /// </param>
+    public BuiltInRoutes(string? root = null)
+    {
+        if (root is not null) _files = new StaticFiles(root);
+    }
 
     /// <inheritdoc/>
     public void OnRequest(HttpConnection connection, HttpRequest request)
@@ -21,6 +32,11 @@ public sealed class BuiltInRoutes : IHttpHandler
             return;
         }
         ReadOnlySpan<byte> contentType, body;
+        if (_files is not null && !path.SequenceEqual("/plaintext"u8) && !path.SequenceEqual("/json"u8))
+        {
+            _files.Serve(connection, request);
+            return;
+        }
         if (path.SequenceEqual("/plaintext"u8))
         {
             contentType = PlainText;

@@ -95,6 +95,19 @@ public sealed partial class HttpConnection
     }
 
     /// <summary>
+    /// Ends the header fields with <c>Content-Length</c> and sends <paramref name="length"/> bytes
+    /// of the file <paramref name="fileFd"/> from <paramref name="offset"/> as the body, with
+    /// sendfile(2) (not for HEAD). The connection takes <paramref name="fileFd"/> over and closes it.
+    /// </summary>
+    public void EndResponseWithFile(int fileFd, long offset, long length)
+    {
+        EndHeaders(length);
+        if (_headOnly || HttpStatus.HasNoBody(_status)) Interop.Sys.Close(fileFd);
+        else _connection.SendFile(fileFd, offset, length);
+        Finish();
+    }
+
+    /// <summary>
     /// Ends the header fields of a body of unknown length, sent with <see cref="WriteChunk"/> and
     /// ended by <see cref="EndChunkedBody"/>: chunked for HTTP/1.1, delimited by the close for HTTP/1.0.
     /// </summary>
@@ -235,7 +248,8 @@ public sealed partial class HttpConnection
         return n;
     }
 
-    private static int Put(Span<byte> span, ReadOnlySpan<byte> bytes)
+    /// <summary>Copies <paramref name="bytes"/> to the start of <paramref name="span"/> and returns how many: the formatting step of every writer here.</summary>
+    internal static int Put(Span<byte> span, ReadOnlySpan<byte> bytes)
     {
         bytes.CopyTo(span);
         return bytes.Length;
