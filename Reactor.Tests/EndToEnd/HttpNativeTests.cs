@@ -1,5 +1,7 @@
 using System;
 using System.IO;
+using System.Net.Sockets;
+using System.Text;
 using System.Text.RegularExpressions;
 using System.Threading.Tasks;
 using Reactor.Tests.Infrastructure;
@@ -66,6 +68,42 @@ public partial class HttpNativeTests
         Assert.True(requests.Success, stdout);
         Assert.True(long.Parse(requests.Groups[1].Value) > 1000, stdout);
         Assert.False(server.HasExited);
+    }
+
+    [Fact]
+    public async Task Sigterm_ResponseInFlightAndIdleKeepAlive_ResponseDeliveredWholeIdleClosedExitZero()
+    {
+        using var server = new NativeServer(["http", "--threads", "1", "--max-body", "4MiB"]);
+        using Socket idle = await server.ConnectAsync();
+        await idle.SendAllAsync("GET /plaintext HTTP/1.1\r\nHost: a\r\n\r\n"u8.ToArray());
+        Assert.Contains("Hello, World!", Encoding.ASCII.GetString(await ReceiveSomeAsync(idle)));
+
+        // A 4 MiB response, more than the socket buffers hold: most of it is still queued in the server at SIGTERM.
+        using Socket busy = await server.ConnectAsync();
+        busy.ReceiveBufferSize = 64 * 1024;
+        byte[] body = System.Security.Cryptography.RandomNumberGenerator.GetBytes(4 << 20);
+        await busy.SendAllAsync(Encoding.ASCII.GetBytes($"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: {body.Length}\r\n\r\n"));
+        await busy.SendAllAsync(body);
+        byte[] first = await busy.ReceiveExactlyAsync(64);   // the request was read and answered
+        Assert.StartsWith("HTTP/1.1 200 OK", Encoding.ASCII.GetString(first));
+
+        server.SendSigterm();
+        Assert.Equal(0, await idle.DrainToEofAsync().WaitAsync(TimeSpan.FromSeconds(10)));
+        var rest = new System.Collections.Generic.List<byte>(first);
+        var buffer = new byte[64 * 1024];
+        int n;
+        while ((n = await busy.ReceiveAsync(buffer.AsMemory()).AsTask().WaitAsync(TimeSpan.FromSeconds(20))) > 0) rest.AddRange(buffer[..n]);
+        byte[] all = rest.ToArray();
+        int bodyStart = all.AsSpan().IndexOf("\r\n\r\n"u8) + 4;
+        Assert.True(body.AsSpan().SequenceEqual(all.AsSpan(bodyStart)), $"the response was cut: {all.Length - bodyStart} of {body.Length} body bytes");
+        Assert.Equal(0, server.WaitForExit());
+    }
+
+    private static async Task<byte[]> ReceiveSomeAsync(Socket socket)
+    {
+        var buffer = new byte[4096];
+        int n = await socket.ReceiveAsync(buffer.AsMemory()).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        return buffer[..n];
     }
 
     [GeneratedRegex(@"(\d+) requests in")]
