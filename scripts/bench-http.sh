@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Side-by-side HTTP benchmark: `reactor http` against nginx (return 200, one worker), a uvloop
+# asyncio.Protocol responder and a C epoll responder (scripts/peers/), under the same wrk load,
+# on the same pinning, in one run.
+#
+#   scripts/bench-http.sh [--seconds N] [--servers reactor,nginx,uvloop,c-epoll]
+#
+# Cores: the server runs on core 0 (taskset -c 0; one loop, one worker, one process), wrk on core 1
+# (-t1 -c100), GET /plaintext, plain and pipelined 16 deep (scripts/wrk/pipeline.lua). Each row
+# runs a 1 s warm-up, then the measured run, and stops by itself. Per row: requests/s, server CPU
+# per request (utime+stime from /proc/PID/stat over the measured run), wrk's p99 latency and the
+# server's peak RSS, with ratios to reactor. Writes bench/http-results.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+OUT=$ROOT/bench
+TMP=$OUT/tmp-http
+BIN=$ROOT/artifacts/bench-bin
+PORT=${BENCH_PORT:-8600}
+PY=/usr/bin/python3
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
+
+seconds=10
+servers="reactor,nginx,uvloop,c-epoll"
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --seconds) seconds=$2; shift ;;
+        --servers) servers=$2; shift ;;
+        *) echo "usage: scripts/bench-http.sh [--seconds N] [--servers list]" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+say() { printf '[bench-http %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+install_tools() {
+    local need=()
+    command -v wrk >/dev/null || need+=(wrk)
+    command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
+    command -v gcc >/dev/null || need+=(gcc)
+    $PY -c "import uvloop" 2>/dev/null || need+=(python3-uvloop)
+    if [ ${#need[@]} -gt 0 ]; then
+        say "installing ${need[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
+    fi
+}
+
+prepare() {
+    mkdir -p "$BIN" "$TMP"
+    [ -x "$ROOT/artifacts/bin/reactor" ] || { say "building reactor"; ./build.sh >/dev/null; }
+    gcc -O2 -Wall -o "$BIN/c_epoll_http" scripts/peers/c_epoll_http.c
+    # nginx as a single process (no master) so its CPU and RSS are one /proc entry; no logs.
+    cat >"$TMP/nginx.conf" <<NGINX
+daemon off;
+master_process off;
+worker_processes 1;
+error_log $TMP/nginx-error.log;
+pid $TMP/nginx.pid;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 100000000;
+    server {
+        listen 127.0.0.1:$PORT;
+        location / { default_type text/plain; return 200 "Hello, World!"; }
+    }
+}
+NGINX
+}
+
+server_cmd() {
+    case "$1" in
+        reactor) echo "$ROOT/artifacts/bin/reactor http --threads 1 --port $PORT" ;;
+        nginx) echo "/usr/sbin/nginx -p $TMP -c $TMP/nginx.conf" ;;
+        uvloop) echo "$PY scripts/peers/uvloop_http.py $PORT" ;;
+        c-epoll) echo "$BIN/c_epoll_http --port $PORT" ;;
+        *) echo "unknown server $1" >&2; return 1 ;;
+    esac
+}
+
+server_pid=""
+stop() {
+    [ -n "$server_pid" ] || return 0
+    kill -TERM "$server_pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$server_pid" 2>/dev/null || true
+    server_pid=""
+}
+trap stop EXIT INT TERM
+
+start() {
+    # shellcheck disable=SC2046 # the command line is a word list
+    taskset -c 0 $(server_cmd "$1") >"$TMP/$1.log" 2>&1 &
+    server_pid=$!
+    for _ in $(seq 100); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0
+        sleep 0.1
+    done
+    say "$1 did not start: $(tail -3 "$TMP/$1.log")"
+    return 1
+}
+
+ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
+peak_rss_kib() { awk '/VmHWM/ {print $2}' "/proc/$server_pid/status"; }
+
+# wrk against the running server: prints "requests errors p99_us".
+load() {
+    local pipeline=$1 duration=$2
+    local out
+    out=$(taskset -c 1 wrk -t1 -c100 -d"${duration}s" --latency -s scripts/wrk/pipeline.lua "http://127.0.0.1:$PORT/plaintext" -- "$pipeline")
+    echo "$out" >>"$TMP/wrk.log"
+    local requests errors p99
+    requests=$(echo "$out" | awk '/requests in/ {print $1}')
+    errors=$(echo "$out" | awk '/Socket errors|Non-2xx/ {for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) s += $i} END {print s + 0}')
+    p99=$(echo "$out" | awk '$1 == "99%" {v = $2; if (v ~ /us$/) print v + 0; else if (v ~ /ms$/) print v * 1000; else print v * 1000000}')
+    echo "$requests $errors $p99"
+}
+
+main() {
+    install_tools
+    prepare
+    : >"$TMP/wrk.log"
+    local rows=() name pipeline
+    for pipeline in 1 16; do
+        for name in ${servers//,/ }; do
+            say "$name, pipeline $pipeline: ${seconds}s"
+            start "$name"
+            load "$pipeline" 1 >/dev/null
+            local before after requests errors p99
+            before=$(ticks)
+            read -r requests errors p99 <<<"$(load "$pipeline" "$seconds")"
+            after=$(ticks)
+            rows+=("$pipeline $name $requests $errors $p99 $(( (after - before) * TICK_US )) $(peak_rss_kib)")
+            stop
+        done
+    done
+    report "${rows[@]}"
+}
+
+# The table: absolute numbers, then each as a ratio to reactor's in the same pipeline depth.
+report() {
+    local file=$OUT/http-results.md
+    {
+        echo "# reactor http vs peers ($(date -u +%Y-%m-%d), wrk -t1 -c100 ${seconds}s /plaintext, server on core 0, wrk on core 1)"
+        echo
+        echo "| pipeline | server | req/s | errors | server CPU µs/req | p99 µs | peak RSS MiB | req/s ratio | CPU/req ratio | p99 ratio | RSS ratio |"
+        echo "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+        printf '%s\n' "$@" | awk -v s="$seconds" '
+            { p[NR] = $1; n[NR] = $2; r[NR] = $3 / s; e[NR] = $4; l[NR] = $5; c[NR] = ($3 > 0 ? $6 / $3 : 0); m[NR] = $7 / 1024
+              if ($2 == "reactor") { br[$1] = r[NR]; bc[$1] = c[NR]; bl[$1] = l[NR]; bm[$1] = m[NR] } }
+            END { for (i = 1; i <= NR; i++)
+                printf "| %d | %s | %.0f | %d | %.2f | %.0f | %.1f | %.2f | %.2f | %.2f | %.2f |\n", p[i], n[i], r[i], e[i], c[i], l[i], m[i],
+                    r[i] / br[p[i]], c[i] / bc[p[i]], l[i] / bl[p[i]], m[i] / bm[p[i]] }'
+    } >"$file"
+    cat "$file"
+}
+
+main
