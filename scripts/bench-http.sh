@@ -1,32 +1,33 @@
 #!/usr/bin/env bash
 # Side-by-side HTTP benchmark: `reactor http` against nginx (return 200, one worker), a uvloop
-# asyncio.Protocol responder and a C epoll responder (scripts/peers/), under the same wrk load,
-# on the same pinning, in one run.
+# asyncio.Protocol responder, a C epoll responder and a Kestrel minimal API (scripts/peers/),
+# under the same wrk load, on the same pinning, in one run.
 #
-#   scripts/bench-http.sh [--seconds N] [--servers reactor,nginx,uvloop,c-epoll]
+#   scripts/bench-http.sh [--seconds N] [--servers reactor,nginx,uvloop,c-epoll,kestrel]
 #
 # Cores: the server runs on core 0 (taskset -c 0; one loop, one worker, one process), wrk on core 1
-# (-t1 -c100), GET /plaintext, plain and pipelined 16 deep (scripts/wrk/pipeline.lua). Each row
-# runs a 1 s warm-up, then the measured run, and stops by itself. Per row: requests/s, server CPU
+# (-t1 -c100), GET /plaintext, plain and pipelined 16 deep (scripts/wrk/pipeline.lua), then a
+# 1 MiB static file over keep-alive (reactor --root against nginx with sendfile on). Each row
+# runs a 2 s warm-up (Kestrel's JIT tiers up meanwhile), then the measured run, and stops by itself. Per row: requests/s, server CPU
 # per request (utime+stime from /proc/PID/stat over the measured run), wrk's p99 latency and the
 # server's peak RSS, with ratios to reactor. Writes bench/http-results.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 OUT=$ROOT/bench
-TMP=$OUT/tmp-http
+TMP=$OUT/tmp/http
 BIN=$ROOT/artifacts/bench-bin
 PORT=${BENCH_PORT:-8600}
 PY=/usr/bin/python3
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
 
 seconds=10
-servers="reactor,nginx,uvloop,c-epoll"
+servers="reactor,nginx,uvloop,c-epoll,kestrel"
 while [ $# -gt 0 ]; do
     case "$1" in
         --seconds) seconds=$2; shift ;;
         --servers) servers=$2; shift ;;
-        *) echo "usage: scripts/bench-http.sh [--seconds N] [--servers list]" >&2; exit 2 ;;
+        *) echo "usage: scripts/bench-http.sh [--seconds N] [--servers reactor,nginx,uvloop,c-epoll,kestrel]" >&2; exit 2 ;;
     esac
     shift
 done
@@ -50,6 +51,9 @@ prepare() {
     mkdir -p "$BIN" "$TMP"
     [ -x "$ROOT/artifacts/bin/reactor" ] || { say "building reactor"; ./build.sh >/dev/null; }
     gcc -O2 -Wall -o "$BIN/c_epoll_http" scripts/peers/c_epoll_http.c
+    [[ ",$servers," != *,kestrel,* ]] || dotnet publish scripts/peers/kestrel/KestrelPlaintext.csproj -c Release -nologo -v q -o "$BIN/kestrel" >/dev/null
+    mkdir -p "$TMP/www"
+    head -c 1048576 /dev/urandom >"$TMP/www/big.bin"
     # nginx as a single process (no master) so its CPU and RSS are one /proc entry; no logs.
     cat >"$TMP/nginx.conf" <<NGINX
 daemon off;
@@ -64,6 +68,7 @@ http {
     server {
         listen 127.0.0.1:$PORT;
         location / { default_type text/plain; return 200 "Hello, World!"; }
+        location = /big.bin { root $TMP/www; sendfile on; }
     }
 }
 NGINX
@@ -71,10 +76,11 @@ NGINX
 
 server_cmd() {
     case "$1" in
-        reactor) echo "$ROOT/artifacts/bin/reactor http --threads 1 --port $PORT" ;;
+        reactor) echo "$ROOT/artifacts/bin/reactor http --threads 1 --port $PORT --root $TMP/www" ;;
         nginx) echo "/usr/sbin/nginx -p $TMP -c $TMP/nginx.conf" ;;
         uvloop) echo "$PY scripts/peers/uvloop_http.py $PORT" ;;
         c-epoll) echo "$BIN/c_epoll_http --port $PORT" ;;
+        kestrel) echo "dotnet $BIN/kestrel/KestrelPlaintext.dll $PORT" ;;
         *) echo "unknown server $1" >&2; return 1 ;;
     esac
 }
@@ -104,11 +110,11 @@ start() {
 ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
 peak_rss_kib() { awk '/VmHWM/ {print $2}' "/proc/$server_pid/status"; }
 
-# wrk against the running server: prints "requests errors p99_us".
+# wrk against the running server ($1: path, $2: pipeline depth, $3: seconds): prints "requests errors p99_us".
 load() {
-    local pipeline=$1 duration=$2
+    local path=$1 pipeline=$2 duration=$3
     local out
-    out=$(taskset -c 1 wrk -t1 -c100 -d"${duration}s" --latency -s scripts/wrk/pipeline.lua "http://127.0.0.1:$PORT/plaintext" -- "$pipeline")
+    out=$(taskset -c 1 wrk -t1 -c100 -d"${duration}s" --latency -s scripts/wrk/pipeline.lua "http://127.0.0.1:$PORT$path" -- "$pipeline")
     echo "$out" >>"$TMP/wrk.log"
     local requests errors p99
     requests=$(echo "$out" | awk '/requests in/ {print $1}')
@@ -121,17 +127,20 @@ main() {
     install_tools
     prepare
     : >"$TMP/wrk.log"
-    local rows=() name pipeline
-    for pipeline in 1 16; do
+    local rows=() name row
+    # Rows: label:path:pipeline; the file row only for the servers that serve files.
+    for row in plain:/plaintext:1 pipelined-16:/plaintext:16 file-1MiB:/big.bin:1; do
+        IFS=: read -r label path pipeline <<<"$row"
         for name in ${servers//,/ }; do
-            say "$name, pipeline $pipeline: ${seconds}s"
+            [ "$label" != file-1MiB ] || [ "$name" = reactor ] || [ "$name" = nginx ] || continue
+            say "$name, $label: ${seconds}s"
             start "$name"
-            load "$pipeline" 1 >/dev/null
+            load "$path" "$pipeline" 2 >/dev/null
             local before after requests errors p99
             before=$(ticks)
-            read -r requests errors p99 <<<"$(load "$pipeline" "$seconds")"
+            read -r requests errors p99 <<<"$(load "$path" "$pipeline" "$seconds")"
             after=$(ticks)
-            rows+=("$pipeline $name $requests $errors $p99 $(( (after - before) * TICK_US )) $(peak_rss_kib)")
+            rows+=("$label $name $requests $errors $p99 $(( (after - before) * TICK_US )) $(peak_rss_kib)")
             stop
         done
     done
@@ -142,15 +151,15 @@ main() {
 report() {
     local file=$OUT/http-results.md
     {
-        echo "# reactor http vs peers ($(date -u +%Y-%m-%d), wrk -t1 -c100 ${seconds}s /plaintext, server on core 0, wrk on core 1)"
+        echo "# reactor http vs peers ($(date -u +%Y-%m-%d), wrk -t1 -c100 ${seconds}s, server on core 0, wrk on core 1)"
         echo
-        echo "| pipeline | server | req/s | errors | server CPU µs/req | p99 µs | peak RSS MiB | req/s ratio | CPU/req ratio | p99 ratio | RSS ratio |"
-        echo "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+        echo "| load | server | req/s | errors | server CPU µs/req | p99 µs | peak RSS MiB | req/s ratio | CPU/req ratio | p99 ratio | RSS ratio |"
+        echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
         printf '%s\n' "$@" | awk -v s="$seconds" '
             { p[NR] = $1; n[NR] = $2; r[NR] = $3 / s; e[NR] = $4; l[NR] = $5; c[NR] = ($3 > 0 ? $6 / $3 : 0); m[NR] = $7 / 1024
               if ($2 == "reactor") { br[$1] = r[NR]; bc[$1] = c[NR]; bl[$1] = l[NR]; bm[$1] = m[NR] } }
             END { for (i = 1; i <= NR; i++)
-                printf "| %d | %s | %.0f | %d | %.2f | %.0f | %.1f | %.2f | %.2f | %.2f | %.2f |\n", p[i], n[i], r[i], e[i], c[i], l[i], m[i],
+                printf "| %s | %s | %.0f | %d | %.2f | %.0f | %.1f | %.2f | %.2f | %.2f | %.2f |\n", p[i], n[i], r[i], e[i], c[i], l[i], m[i],
                     r[i] / br[p[i]], c[i] / bc[p[i]], l[i] / bl[p[i]], m[i] / bm[p[i]] }'
     } >"$file"
     cat "$file"
