@@ -175,4 +175,24 @@ public class HttpConformanceTests
         await client.SendAsync(request.ToString());
         Assert.Equal(expected.ToString(), (await client.ReadAsync()).BodyText);
     }
+
+    [Fact]
+    public async Task ChunkedBody_HundredThousandOneByteChunksInSmallReads_DecodedWhole()
+    {
+        using var server = RawHttp.Server();
+        using RawHttp client = await RawHttp.ConnectAsync(server);
+        var body = new System.Text.StringBuilder();
+        var encoded = new System.Text.StringBuilder("POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n");
+        for (int i = 0; i < 100_000; i++)
+        {
+            char c = (char)('a' + i % 26);
+            body.Append(c);
+            encoded.Append("1\r\n").Append(c).Append("\r\n");
+        }
+        encoded.Append("0\r\n\r\n");
+        byte[] bytes = System.Text.Encoding.ASCII.GetBytes(encoded.ToString());
+        // 600 KB in 1,000-byte writes: hundreds of reads, each resuming the scan where the last stopped.
+        for (int i = 0; i < bytes.Length; i += 1000) await client.SendAsync(bytes[i..Math.Min(bytes.Length, i + 1000)]);
+        Assert.Equal(body.ToString(), (await client.ReadAsync()).BodyText);
+    }
 }

@@ -30,12 +30,14 @@ public sealed partial class HttpConnection
 
     /// <summary>
     /// Sends a whole response: <paramref name="status"/>, <c>Content-Type</c> (when not empty),
-    /// <c>Content-Length</c>, and <paramref name="body"/> (left out for HEAD). A small response is
+    /// <c>Content-Length</c>, and <paramref name="body"/> (left out for HEAD, and for 1xx, 204 and 304, which have none). A small response is
     /// formatted straight into the connection's output memory in one piece.
     /// </summary>
     public void Respond(int status, ReadOnlySpan<byte> contentType, ReadOnlySpan<byte> body)
     {
         ExpectState(ResponseState.Owed);
+        if (contentType.IndexOfAny((byte)'\r', (byte)'\n') >= 0) throw new ArgumentException("a Content-Type must not contain CR or LF", nameof(contentType));
+        if (HttpStatus.HasNoBody(status)) body = default;
         int total = StatusLineLength(status) + FramingLength(contentType) + (_headOnly ? 0 : body.Length);
         if (total > _connection.Loop.Options.BufferSize)
         {

@@ -23,6 +23,8 @@ public sealed partial class HttpConnection : IConnectionHandler
     private long _requestStarted = -1;  // loop time the first byte of the request being received arrived; -1 between requests
     private long _idleSince;            // loop time the last response finished (or the connection opened)
     private bool _continueSent;         // 100 Continue already sent for the request being received
+    private int _headSearched;          // bytes of the request being received already searched for the head's end
+    private ChunkedScan _chunkedScan;   // progress through the chunked body being received
     private bool _peerEnded;            // the peer's FIN came while a response was still owed
 
     /// <param name="connection">The connection this instance serves (the handler factory's argument).</param>
@@ -75,18 +77,24 @@ public sealed partial class HttpConnection : IConnectionHandler
     /// </summary>
     private int Dispatch(Span<byte> data)
     {
-        ParseResult result = HttpParser.ParseHead(data, _options, out RequestHead head, out int status);
-        if (result == ParseResult.Incomplete) return NeedMore(data.Length, 0);
+        ParseResult result = HttpParser.ParseHead(data, _options, out RequestHead head, out int status, _headSearched);
+        if (result == ParseResult.Incomplete)
+        {
+            // The last 3 bytes may start the empty line's CRLFCRLF.
+            _headSearched = Math.Max(0, data.Length - 3);
+            return NeedMore(data.Length, 0);
+        }
         if (result == ParseResult.Refused) return Refuse(status, data.Length);
 
         int bodyLength = 0, requestLength = head.HeadLength;
         if (head.Chunked)
         {
             Span<byte> body = data[head.HeadLength..];
-            result = HttpParser.ParseChunked(body, _options, decode: false, out int encoded, out _, out status);
+            result = HttpParser.ParseChunked(body, _options, decode: false, ref _chunkedScan, out int encoded, out _, out status);
             if (result == ParseResult.Incomplete) return NeedMore(data.Length, 0, head);
             if (result == ParseResult.Refused) return Refuse(status, data.Length);
-            HttpParser.ParseChunked(body, _options, decode: true, out _, out bodyLength, out _);
+            var fresh = default(ChunkedScan);
+            HttpParser.ParseChunked(body, _options, decode: true, ref fresh, out _, out bodyLength, out _);
             requestLength += encoded;
         }
         else if (head.ContentLength > 0)
@@ -98,6 +106,8 @@ public sealed partial class HttpConnection : IConnectionHandler
 
         _requestStarted = -1;
         _continueSent = false;
+        _headSearched = 0;
+        _chunkedScan = default;
         BeginExchange(head, data[..head.MethodLength].SequenceEqual("HEAD"u8));
         _dispatching = true;
         try

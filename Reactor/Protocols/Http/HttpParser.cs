@@ -14,6 +14,16 @@ internal enum ParseResult
     Refused,
 }
 
+/// <summary>
+/// How far the scan of a chunked body got in earlier calls: a body arriving in many reads is
+/// scanned once, not again from its start at every read (many tiny chunks would make that quadratic).
+/// </summary>
+internal struct ChunkedScan
+{
+    public int Position;    // the start of the first chunk not yet complete
+    public int BodyLength;  // decoded bytes before it
+}
+
 /// <summary>A parsed request head, as offsets into the bytes it was parsed from, and its framing.</summary>
 internal struct RequestHead
 {
@@ -59,13 +69,16 @@ internal static class HttpParser
     /// <summary>
     /// Parses the head at the start of <paramref name="data"/> (leading empty lines already skipped).
     /// On <see cref="ParseResult.Refused"/>, <paramref name="status"/> is the status to answer with.
+    /// <paramref name="searchFrom"/>: how much of <paramref name="data"/> an earlier call already
+    /// found without the head's end (a head arriving in many reads is searched once).
     /// </summary>
-    public static ParseResult ParseHead(ReadOnlySpan<byte> data, HttpOptions options, out RequestHead head, out int status)
+    public static ParseResult ParseHead(ReadOnlySpan<byte> data, HttpOptions options, out RequestHead head, out int status, int searchFrom = 0)
     {
         head = default;
         head.ContentLength = -1;
         status = 0;
-        int end = data.IndexOf("\r\n\r\n"u8);
+        int end = data[searchFrom..].IndexOf("\r\n\r\n"u8);
+        if (end >= 0) end += searchFrom;
         int lineEnd = data.IndexOf((byte)'\n');
         // A request line longer than any acceptable one: refused before the rest of the head comes.
         int requestLineLimit = Math.Max(options.MaxTargetLength, options.MaxHeaderBytes) + 32;
@@ -215,20 +228,23 @@ internal static class HttpParser
     }
 
     /// <summary>
-    /// Scans a chunked body (RFC 9112 §7.1) at the start of <paramref name="data"/>: on
+    /// Scans a chunked body (RFC 9112 §7.1) at the start of <paramref name="data"/>, from where
+    /// <paramref name="scan"/> says an earlier call stopped (and records where this one stops): on
     /// <see cref="ParseResult.Complete"/>, <paramref name="encodedLength"/> is its length through
     /// the trailer section and <paramref name="bodyLength"/> the decoded length. With
-    /// <paramref name="decode"/> (only for a body already scanned complete) the chunk data is also
-    /// moved to the front of <paramref name="data"/>, in place.
+    /// <paramref name="decode"/> (only for a body already scanned complete, from a fresh
+    /// <paramref name="scan"/>) the chunk data is also moved to the front of <paramref name="data"/>, in place.
     /// </summary>
-    public static ParseResult ParseChunked(Span<byte> data, HttpOptions options, bool decode, out int encodedLength, out int bodyLength, out int status)
+    public static ParseResult ParseChunked(Span<byte> data, HttpOptions options, bool decode, ref ChunkedScan scan, out int encodedLength, out int bodyLength, out int status)
     {
         encodedLength = 0;
-        bodyLength = 0;
         status = 0;
-        int pos = 0;
+        int pos = scan.Position;
+        bodyLength = scan.BodyLength;
         while (true)
         {
+            scan.Position = pos;
+            scan.BodyLength = bodyLength;
             // chunk-size [ BWS ; chunk-ext ] CRLF
             int lineEnd = data[pos..].IndexOf((byte)'\n');
             if (lineEnd < 0) return data.Length - pos > 1024 ? Refuse(400, out status) : ParseResult.Incomplete;
