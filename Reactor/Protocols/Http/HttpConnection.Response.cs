@@ -221,7 +221,7 @@ public sealed partial class HttpConnection
         n += Put(span[n..], "\r\nServer: "u8);
         n += Put(span[n..], _options.ServerNameBytes);
         n += Put(span[n..], "\r\nDate: "u8);
-        n += Put(span[n..], HttpDate.Now);
+        n += Put(span[n..], HttpDate.Current(_connection.Loop.NowMilliseconds));
         n += Put(span[n..], "\r\n"u8);
         return n;
     }

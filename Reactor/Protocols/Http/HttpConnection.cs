@@ -46,7 +46,7 @@ public sealed partial class HttpConnection : IConnectionHandler
     public void OnOpen(Connection connection)
     {
         _idleSince = connection.Loop.NowMilliseconds;
-        ArmTimer(_idleSince + Milliseconds(_options.KeepAliveTimeout));
+        ArmTimer(_idleSince + _options.KeepAliveTimeoutMs);
     }
 
     /// <inheritdoc/>
@@ -178,7 +178,7 @@ public sealed partial class HttpConnection : IConnectionHandler
     private void StartRequestClock()
     {
         _requestStarted = _connection.Loop.NowMilliseconds;
-        long due = _requestStarted + Milliseconds(_options.HeaderTimeout);
+        long due = _requestStarted + _options.HeaderTimeoutMs;
         if (due < _timerDue) ArmTimer(due);
     }
 
@@ -202,11 +202,11 @@ public sealed partial class HttpConnection : IConnectionHandler
         long due;
         if (ResponseOwed)
         {
-            due = now + Milliseconds(_options.KeepAliveTimeout);   // the handler is at work: check again later
+            due = now + _options.KeepAliveTimeoutMs;   // the handler is at work: check again later
         }
         else if (_requestStarted >= 0)
         {
-            due = _requestStarted + Milliseconds(_options.HeaderTimeout);
+            due = _requestStarted + _options.HeaderTimeoutMs;
             if (due <= now)
             {
                 Refuse(408, 0);
@@ -215,7 +215,7 @@ public sealed partial class HttpConnection : IConnectionHandler
         }
         else
         {
-            due = _idleSince + Milliseconds(_options.KeepAliveTimeout);
+            due = _idleSince + _options.KeepAliveTimeoutMs;
             if (due <= now)
             {
                 _connection.Close(CloseReason.Timeout);
@@ -224,6 +224,4 @@ public sealed partial class HttpConnection : IConnectionHandler
         }
         ArmTimer(due);
     }
-
-    private static long Milliseconds(TimeSpan time) => (long)Math.Ceiling(time.TotalMilliseconds);
 }

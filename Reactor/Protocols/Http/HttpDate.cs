@@ -15,22 +15,25 @@ internal static class HttpDate
 
     [ThreadStatic] private static byte[]? t_value;
     [ThreadStatic] private static long t_second;
+    [ThreadStatic] private static long t_checkedAt;
 
-    /// <summary>The current second, formatted; valid until the next call on this thread.</summary>
-    public static ReadOnlySpan<byte> Now
+    /// <summary>
+    /// The current second, formatted. <paramref name="loopMilliseconds"/> is the loop's clock, read
+    /// once per iteration: within one iteration (16 pipelined responses) the wall clock is read once.
+    /// </summary>
+    public static ReadOnlySpan<byte> Current(long loopMilliseconds)
     {
-        get
+        byte[] value = t_value ??= new byte[Length];
+        if (loopMilliseconds == t_checkedAt && t_second != 0) return value;
+        t_checkedAt = loopMilliseconds;
+        DateTime now = DateTime.UtcNow;
+        long second = now.Ticks / TimeSpan.TicksPerSecond;
+        if (second != t_second)
         {
-            DateTime now = DateTime.UtcNow;
-            long second = now.Ticks / TimeSpan.TicksPerSecond;
-            byte[] value = t_value ??= new byte[Length];
-            if (second != t_second)
-            {
-                t_second = second;
-                Format(now, value);
-            }
-            return value;
+            t_second = second;
+            Format(now, value);
         }
+        return value;
     }
 
     /// <summary>Writes <paramref name="time"/> as IMF-fixdate; returns the 29 bytes written.</summary>

@@ -40,6 +40,10 @@ public sealed class HttpOptions
 
     internal byte[] ServerNameBytes => field ??= System.Text.Encoding.ASCII.GetBytes(ServerName);
 
+    // The timeouts in loop-clock milliseconds, for the per-request arithmetic.
+    internal long HeaderTimeoutMs => (long)Math.Ceiling(HeaderTimeout.TotalMilliseconds);
+    internal long KeepAliveTimeoutMs => (long)Math.Ceiling(KeepAliveTimeout.TotalMilliseconds);
+
     /// <summary>
     /// The input a connection keeps at most: a whole request head and its body, since a request is
     /// handed over complete. Chunked encoding may double a body made of tiny chunks.
