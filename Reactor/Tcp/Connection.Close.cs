@@ -54,7 +54,7 @@ public sealed unsafe partial class Connection
         if (_output.IsEmpty) FinishWrite();
     }
 
-    internal override void OnLoopStopping() => CloseGracefully(CloseReason.Shutdown);
+    internal override void OnLoopStopping() => Notify(static (handler, connection) => handler.OnShutdown(connection));
 
     private void StartIdleTimer()
     {

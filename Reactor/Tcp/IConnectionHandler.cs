@@ -53,6 +53,15 @@ public interface IConnectionHandler
     void OnDrained(Connection connection) { }
 
     /// <summary>
+    /// The loop is stopping (<see cref="LoopGroup.Stop"/>, SIGTERM in <c>reactor</c>): the
+    /// connection should end soon. The loop keeps running it until it closes or
+    /// <see cref="ReactorOptions.ShutdownTimeout"/> passes, then aborts it. The default closes
+    /// gracefully with <see cref="CloseReason.Shutdown"/> (queued output is delivered first); a
+    /// protocol that still owes a reply may finish it and close after.
+    /// </summary>
+    void OnShutdown(Connection connection) => connection.Close(CloseReason.Shutdown);
+
+    /// <summary>
     /// The connection closed. <see cref="Connection.PendingBytes"/> tells how many bytes accepted
     /// for sending were never delivered (0 unless the close was abrupt).
     /// </summary>
