@@ -80,6 +80,29 @@ public class HttpPipeliningTests
     }
 
     [Fact]
+    public async Task Stop_ResponseOwedAndIdleConnection_OwedOneFinishedWithCloseIdleClosedAtOnce()
+    {
+        var server = RawHttp.Server(handler: new LaterHandler());
+        using RawHttp idle = await RawHttp.ConnectAsync(server);
+        await idle.SendAsync("GET /now HTTP/1.1\r\nHost: a\r\n\r\n");
+        Assert.Equal("now", (await idle.ReadAsync()).BodyText);
+        using RawHttp waiting = await RawHttp.ConnectAsync(server);
+        long received = server.SumOnLoops(l => l.Stats.BytesReceived);
+        const string later = "GET /later HTTP/1.1\r\nHost: a\r\n\r\n";
+        await waiting.SendAsync(later);
+        TestServer.WaitUntil(() => server.SumOnLoops(l => l.Stats.BytesReceived) == received + later.Length, "the server read the request");
+
+        server.Group.Stop();
+        Assert.True(await idle.ClosedAsync(), "the idle connection stayed open");
+        RawResponse response = await waiting.ReadAsync();
+        Assert.Equal("later", response.BodyText);
+        Assert.Equal("close", response.Header("Connection"));
+        Assert.True(await waiting.ClosedAsync());
+        Assert.True(server.Group.Join(TimeSpan.FromSeconds(10)));
+        server.Group.Dispose();
+    }
+
+    [Fact]
     public async Task ChunkedResponse_Http11AndHttp10_ChunkedOrCloseDelimited()
     {
         using var server = RawHttp.Server(handler: new ChunkedHandler());

@@ -26,6 +26,7 @@ public sealed partial class HttpConnection : IConnectionHandler
     private int _headSearched;          // bytes of the request being received already searched for the head's end
     private ChunkedScan _chunkedScan;   // progress through the chunked body being received
     private bool _peerEnded;            // the peer's FIN came while a response was still owed
+    private bool _shuttingDown;         // the loop is stopping: the response owed is the last
 
     /// <param name="connection">The connection this instance serves (the handler factory's argument).</param>
     /// <param name="handler">Answers the requests; may be shared by every connection of a loop.</param>
@@ -155,6 +156,18 @@ public sealed partial class HttpConnection : IConnectionHandler
         else connection.ShutdownWrite();
     }
 
+    /// <summary>
+    /// The loop is stopping: a connection between requests closes at once; a response still owed
+    /// is finished (with <c>Connection: close</c> when its header fields are not out yet) and the
+    /// connection closes after it, within the shutdown timeout. A request only partly received is dropped.
+    /// </summary>
+    public void OnShutdown(Connection connection)
+    {
+        _shuttingDown = true;
+        if (ResponseOwed) _closeAfterResponse = true;
+        else connection.Close(CloseReason.Shutdown);
+    }
+
     /// <inheritdoc/>
     public void OnClose(Connection connection, CloseReason reason)
     {
@@ -168,7 +181,7 @@ public sealed partial class HttpConnection : IConnectionHandler
         _idleSince = _connection.Loop.NowMilliseconds;
         if (_closeAfterResponse || _peerEnded)
         {
-            _connection.Close();
+            _connection.Close(_shuttingDown ? CloseReason.Shutdown : CloseReason.Local);
             return;
         }
         // Answered later than OnRequest returned: reading was paused for it.
