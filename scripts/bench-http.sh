@@ -158,9 +158,12 @@ report() {
         printf '%s\n' "$@" | awk -v s="$seconds" '
             { p[NR] = $1; n[NR] = $2; r[NR] = $3 / s; e[NR] = $4; l[NR] = $5; c[NR] = ($3 > 0 ? $6 / $3 : 0); m[NR] = $7 / 1024
               if ($2 == "reactor") { br[$1] = r[NR]; bc[$1] = c[NR]; bl[$1] = l[NR]; bm[$1] = m[NR] } }
+            # wrk sometimes reports a p99 of 0.00us when pipelining: shown as n/a, never as a ratio.
+            function ratio(a, b) { return (a > 0 && b > 0) ? sprintf("%.2f", a / b) : "n/a" }
             END { for (i = 1; i <= NR; i++)
-                printf "| %s | %s | %.0f | %d | %.2f | %.0f | %.1f | %.2f | %.2f | %.2f | %.2f |\n", p[i], n[i], r[i], e[i], c[i], l[i], m[i],
-                    r[i] / br[p[i]], c[i] / bc[p[i]], l[i] / bl[p[i]], m[i] / bm[p[i]] }'
+                printf "| %s | %s | %.0f | %d | %.2f | %s | %.1f | %s | %s | %s | %s |\n", p[i], n[i], r[i], e[i], c[i],
+                    (l[i] > 0 ? sprintf("%.0f", l[i]) : "n/a"), m[i],
+                    ratio(r[i], br[p[i]]), ratio(c[i], bc[p[i]]), ratio(l[i], bl[p[i]]), ratio(m[i], bm[p[i]]) }'
     } >"$file"
     cat "$file"
 }
