@@ -38,6 +38,8 @@ public class ReentrancyTests
         await second.SendAllAsync("go"u8.ToArray());
 
         Assert.Equal(0L, await first.DrainToEofAsync().WaitAsync(TimeSpan.FromSeconds(10)));
+        // The socket is closed before OnClose runs: the EOF can arrive first.
+        TestServer.WaitUntil(() => events.Count == 3, "the other connection's OnClose");
         Assert.Equal(["OnData: abort the other", "OnData: returns", "OnClose of the other: Local"], events.ToArray());
     }
 }
