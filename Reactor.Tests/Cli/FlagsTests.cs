@@ -85,4 +85,15 @@ public class FlagsTests
     {
         Assert.Equal(System.Net.IPAddress.Parse(expected), new Flags(["--bind", text], Valued, Switches).Address("bind", System.Net.IPAddress.Loopback));
     }
+
+    [Fact]
+    public void Flags_RepeatableFlag_KeepsEveryValueInOrder()
+    {
+        HashSet<string> valued = ["backend", "port"];
+        var flags = new Flags(["--backend", "a:1", "--port", "5", "--backend=b:2,weight=3"], valued, Switches, new HashSet<string> { "backend" });
+        Assert.Equal(["a:1", "b:2,weight=3"], flags.All("backend"));
+        Assert.Empty(new Flags(["--port", "5"], valued, Switches, new HashSet<string> { "backend" }).All("backend"));
+        // Only the declared flag repeats; the others are still refused twice.
+        Assert.Contains("given twice", Assert.Throws<UsageException>(() => new Flags(["--port", "1", "--port", "2"], valued, Switches, new HashSet<string> { "backend" })).Message);
+    }
 }

@@ -9,16 +9,19 @@ namespace Reactor.Cli;
 /// <summary>
 /// Parses <c>--name value</c>, <c>--name=value</c> and bare <c>--switch</c> flags. Every value is
 /// checked when read, and a malformed one is a <see cref="UsageException"/> naming the flag.
-/// A command declares its flags up front, so an unknown one is named as such.
+/// A command declares its flags up front, so an unknown one is named as such. A flag may be given
+/// once, unless it was declared repeatable (<c>--backend A --backend B</c>); <see cref="All"/> reads those.
 /// </summary>
 internal sealed class Flags
 {
     private readonly Dictionary<string, string?> _values = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<string>> _repeated = new(StringComparer.Ordinal);
 
     /// <param name="args">The arguments after the command name.</param>
     /// <param name="valued">Flags that take a value.</param>
     /// <param name="switches">Flags that take none.</param>
-    public Flags(ReadOnlySpan<string> args, IReadOnlySet<string> valued, IReadOnlySet<string> switches)
+    /// <param name="repeatable">Valued flags that may be given more than once.</param>
+    public Flags(ReadOnlySpan<string> args, IReadOnlySet<string> valued, IReadOnlySet<string> switches, IReadOnlySet<string>? repeatable = null)
     {
         for (int i = 0; i < args.Length; i++)
         {
@@ -46,9 +49,20 @@ internal sealed class Flags
                 if (i + 1 >= args.Length) throw new UsageException($"--{name} needs a value");
                 value = args[++i];
             }
-            if (!_values.TryAdd(name, value)) throw new UsageException($"--{name} given twice");
+            if (repeatable is not null && repeatable.Contains(name))
+            {
+                if (!_repeated.TryGetValue(name, out List<string>? list)) _repeated[name] = list = [];
+                list.Add(value!);
+            }
+            else if (!_values.TryAdd(name, value))
+            {
+                throw new UsageException($"--{name} given twice");
+            }
         }
     }
+
+    /// <summary>Every value of a repeatable flag, in the order given; empty when it was not given.</summary>
+    public IReadOnlyList<string> All(string name) => _repeated.TryGetValue(name, out List<string>? list) ? list : [];
 
     public bool Switch(string name) => _values.ContainsKey(name);
 
