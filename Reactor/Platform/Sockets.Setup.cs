@@ -154,6 +154,32 @@ internal static unsafe partial class Sockets
         return FromSockaddr(&sa);
     }
 
+    /// <summary>The address of a connected socket's peer, or null when it has none (ENOTCONN after a reset).</summary>
+    public static IPEndPoint? TryRemoteEndPoint(int fd)
+    {
+        sockaddr_storage sa;
+        uint length = (uint)sizeof(sockaddr_storage);
+        return Sys.Check(getpeername(fd, &sa, &length)) < 0 ? null : FromSockaddr(&sa);
+    }
+
+    /// <summary>The address a socket is bound to, or null when the call fails (for the loop, which must not throw).</summary>
+    public static IPEndPoint? TryLocalEndPoint(int fd)
+    {
+        sockaddr_storage sa;
+        uint length = (uint)sizeof(sockaddr_storage);
+        return Sys.Check(getsockname(fd, &sa, &length)) < 0 ? null : FromSockaddr(&sa);
+    }
+
+    /// <summary>
+    /// SO_LINGER on with a zero timeout: close(2) then discards unsent data and sends RST instead
+    /// of FIN (socket(7)), which is how a reset is passed on to another peer.
+    /// </summary>
+    public static void ResetOnClose(int fd)
+    {
+        linger l = new() { l_onoff = 1, l_linger = 0 };
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, (uint)sizeof(linger));
+    }
+
     public static uint ToSockaddr(IPAddress address, int port, sockaddr_storage* sa)
     {
         *sa = default;

@@ -42,6 +42,18 @@ public sealed unsafe partial class Connection
     public void Abort(CloseReason reason) => RequestClose(reason);
 
     /// <summary>
+    /// Closes at once with an RST instead of a FIN (SO_LINGER with a zero timeout): queued output
+    /// is dropped and counted as lost, and the peer's next call fails with ECONNRESET. A proxy
+    /// passes on a reset it received this way. Counted as <paramref name="reason"/>.
+    /// </summary>
+    public void Reset(CloseReason reason)
+    {
+        if (Fd < 0 || _closeDeferred) return;
+        Sockets.ResetOnClose(Fd);
+        RequestClose(reason);
+    }
+
+    /// <summary>
     /// Ends our sending side: no more sends are accepted, what is queued is delivered, then FIN
     /// (shutdown(2) SHUT_WR) tells the peer the stream has ended, while reading goes on. The
     /// connection closes by itself (<see cref="CloseReason.PeerClosed"/>) once the peer's end of

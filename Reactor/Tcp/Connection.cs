@@ -1,6 +1,7 @@
 using System;
 using Reactor.Backends;
 using Reactor.Loop;
+using Reactor.Platform;
 
 namespace Reactor;
 
@@ -34,6 +35,27 @@ public sealed unsafe partial class Connection : Registration
 
     /// <summary>The socket, or -1 once closed.</summary>
     public int FileDescriptor => Fd;
+
+    /// <summary>
+    /// The peer's address: getpeername(2), read on first use, or the client address a PROXY
+    /// protocol header named (a listener with PROXY protocol accepting on).
+    /// Null when the kernel no longer knows it (the peer reset before it was asked).
+    /// </summary>
+    public System.Net.IPEndPoint? RemoteEndPoint
+    {
+        get => field ??= Fd >= 0 ? Sockets.TryRemoteEndPoint(Fd) : null;
+        internal set;
+    }
+
+    /// <summary>
+    /// Our address on this connection: getsockname(2), read on first use, or the destination a
+    /// PROXY protocol header named. Null when the socket is closed.
+    /// </summary>
+    public System.Net.IPEndPoint? LocalEndPoint
+    {
+        get => field ??= Fd >= 0 ? Sockets.TryLocalEndPoint(Fd) : null;
+        internal set;
+    }
 
     /// <summary>
     /// True until the connection is closed or <see cref="Close()"/> or <see cref="Abort()"/> was
