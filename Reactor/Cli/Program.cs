@@ -15,6 +15,7 @@ internal static class Program
           chat     serve a line chat: each line goes to every other client as "<id>: <line>"
           udp-echo serve UDP echo: every datagram is sent back to its sender
           http     serve HTTP/1.1: /plaintext, /json, /echo, / (default port 8080)
+          proxy    TCP load balancer: each client piped to a backend, with health checks and failover
           bench    "bench echo": load an echo server; throughput, latency percentiles, every byte checked
                    "bench udp": echo a count of datagrams off a UDP echo server; rate, loss, latency, every reply checked
 
@@ -46,6 +47,18 @@ internal static class Program
           --max-body SIZE        largest request body; larger is refused with 413 (default 1MiB)
           --header-timeout DUR   408 for a request not complete this long after its first byte (default 10s)
           --keepalive-timeout DUR close a persistent connection idle this long (default 5s)
+
+        proxy flags (with the server flags; --listen replaces --bind/--port):
+          --listen ADDR:PORT     address to listen on, e.g. 0.0.0.0:8080 or [::1]:8080
+          --backend ADDR:PORT[,weight=N]  a server behind the proxy; repeat for each (at most 64; weight 1-256)
+          --balance MODE         roundrobin (default), random, weighted, leastconn, source (client IP hash)
+          --connect-timeout DUR  a backend connect slower than this fails (default 2s)
+          --retries N            other backends tried after a failed connect before the client is closed (default 2)
+          --fall N               failed connects/checks in a row that mark a backend down (default 3)
+          --rise N               passed checks in a row that mark it up again (default 2)
+          --check-interval DUR   TCP connect health check of every backend; 0s turns it off (default 2s)
+          (--max-pending bounds each direction: reading one side pauses while the other's output is full;
+           --stats adds a line per backend: state, active, total, bytes each way, failures)
 
         bench echo flags:
           --host ADDR            server address (default 127.0.0.1)
@@ -92,6 +105,7 @@ internal static class Program
                     flags => flags.Switch("sockperf") ? new Protocols.SockperfHandler() : new Protocols.UdpEchoHandler()),
                 "chat" => ServeCommand.Run(args.AsSpan(1), "chat", Chat),
                 "http" => ServeCommand.Run(args.AsSpan(1), "http", HttpCommand.Protocol),
+                "proxy" => ServeCommand.Run(args.AsSpan(1), "proxy", ProxyCommand.Create()),
                 "bench" => BenchCommand.Run(args.AsSpan(1)),
                 _ => throw new UsageException($"unknown command '{args[0]}'"),
             };

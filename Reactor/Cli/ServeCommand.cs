@@ -24,36 +24,52 @@ internal static class ServeCommand
     {
         /// <summary>A protocol with no flags of its own whose one stateless handler serves every connection.</summary>
         public static Protocol Shared(IConnectionHandler handler) => new([], [], (_, _) => _ => handler);
+
+        /// <summary>Valued flags of its own that may be given more than once.</summary>
+        public string[] Repeatable { get; init; } = [];
+
+        /// <summary>Runs once the loops serve (after <c>Build</c>): the proxy starts its health checks here.</summary>
+        public Action<LoopGroup>? Started { get; init; }
+
+        /// <summary>Writes the protocol's own <c>--stats</c> lines after the loops' counters.</summary>
+        public Action<TextWriter>? PrintStats { get; init; }
     }
 
     public static int Run(ReadOnlySpan<string> args, string name, Protocol protocol) =>
-        Run(args, name, protocol.Valued, protocol.Switches, (flags, options) =>
+        Run(args, name, protocol.Valued, protocol.Switches, protocol.Repeatable, (flags, options) =>
         {
             Func<Connection, IConnectionHandler> handlers = protocol.Build(flags, options);
-            return group => group.Serve(handlers);
-        });
+            return group =>
+            {
+                group.Serve(handlers);
+                protocol.Started?.Invoke(group);
+            };
+        }, protocol.PrintStats);
 
     /// <summary>
     /// <c>reactor udp-echo</c> and other UDP servers: the common flags, the datagram batch and size,
     /// and the verb's own <paramref name="switches"/>, from which <paramref name="handler"/> builds the datagram handler.
     /// </summary>
     public static int RunUdp(ReadOnlySpan<string> args, string name, string[] switches, Func<Flags, IDatagramHandler> handler) =>
-        Run(args, name, ["batch", "max-datagram"], switches, (flags, options) =>
+        Run(args, name, ["batch", "max-datagram"], switches, [], (flags, options) =>
         {
             options.DatagramBatch = flags.Int("batch", options.DatagramBatch, 1, 1024);
             options.MaxDatagramBytes = (int)flags.Size("max-datagram", options.MaxDatagramBytes, 1, 65535);
             IDatagramHandler datagrams = handler(flags);
             return group => group.ServeUdp(datagrams);
-        });
+        }, printStats: null);
 
     /// <summary>
-    /// Parses the common flags and the verb's own (<paramref name="valued"/>, <paramref name="switches"/>),
-    /// then <paramref name="serve"/> reads the verb's flags (it may adjust the options) and returns
-    /// what binds and starts the group; serves until SIGINT or SIGTERM.
+    /// Parses the common flags and the verb's own (<paramref name="valued"/>, <paramref name="switches"/>,
+    /// <paramref name="repeatable"/>), then <paramref name="serve"/> reads the verb's flags (it may
+    /// adjust the options) and returns what binds and starts the group; serves until SIGINT or
+    /// SIGTERM. <paramref name="printStats"/> adds the verb's own <c>--stats</c> lines.
     /// </summary>
-    private static int Run(ReadOnlySpan<string> args, string name, string[] valued, string[] switches, Func<Flags, ReactorOptions, Action<LoopGroup>> serve)
+    private static int Run(ReadOnlySpan<string> args, string name, string[] valued, string[] switches, string[] repeatable,
+        Func<Flags, ReactorOptions, Action<LoopGroup>> serve, Action<TextWriter>? printStats)
     {
-        var flags = new Flags(args, new HashSet<string>([.. CommonValued, .. valued]), new HashSet<string>([.. CommonSwitches, .. switches]));
+        var flags = new Flags(args, new HashSet<string>([.. CommonValued, .. valued, .. repeatable]),
+            new HashSet<string>([.. CommonSwitches, .. switches]), new HashSet<string>(repeatable));
         var options = new ReactorOptions
         {
             Port = flags.Int("port", 7000, 0, 65535),
@@ -89,9 +105,15 @@ internal static class ServeCommand
 
         while (!group.Join(TimeSpan.FromSeconds(1)))
         {
-            if (stats is not null) StatsPrinter.Print(group, stats);
+            if (stats is not null) PrintStats(group, printStats, stats);
         }
-        if (stats is not null) StatsPrinter.Print(group, stats);
+        if (stats is not null) PrintStats(group, printStats, stats);
         return 0;
+    }
+
+    private static void PrintStats(LoopGroup group, Action<TextWriter>? printStats, TextWriter output)
+    {
+        StatsPrinter.Print(group, output);
+        printStats?.Invoke(output);
     }
 }
