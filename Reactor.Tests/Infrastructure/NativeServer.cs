@@ -21,6 +21,7 @@ public sealed partial class NativeServer : IDisposable
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _stderr = new();
     private readonly Task _stderrPump;
+    private bool _disposed;
 
     /// <param name="args">Verb and flags; <c>--port 0</c> is added.</param>
     /// <param name="fileLimit">When set, the server runs under <c>ulimit -n</c> of this value.</param>
@@ -141,8 +142,11 @@ public sealed partial class NativeServer : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>Kills the server (SIGKILL) if it still runs. A test may kill it early; disposing again does nothing.</summary>
     public void Dispose()
     {
+        if (_disposed) return;
+        _disposed = true;
         if (!_process.HasExited) _process.Kill();
         _process.WaitForExit();
         _process.Dispose();
