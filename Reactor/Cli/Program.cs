@@ -31,6 +31,8 @@ internal static class Program
           --idle-timeout DUR     close a connection silent for this long (default: off)
           --max-connections N    accept and close connections beyond N open (default: no limit)
           --stats                print per-loop counters to stderr once a second and on exit
+          --accept-proxy         every connection starts with a PROXY protocol v1/v2 header (from HAProxy,
+                                 a cloud balancer, reactor proxy --send-proxy); without one it is closed
 
         udp-echo flags:
           --batch N              datagrams per recvmmsg/sendmmsg call (default 32)
@@ -57,6 +59,7 @@ internal static class Program
           --fall N               failed connects/checks in a row that mark a backend down (default 3)
           --rise N               passed checks in a row that mark it up again (default 2)
           --check-interval DUR   TCP connect health check of every backend; 0s turns it off (default 2s)
+          --send-proxy v1|v2     send a PROXY protocol header with the client's address to the backends
           (--max-pending bounds each direction: reading one side pauses while the other's output is full;
            --stats adds a line per backend: state, active, total, bytes each way, failures)
 

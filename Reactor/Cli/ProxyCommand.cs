@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Net;
 using Reactor.Protocols.Proxy;
+using Reactor.Protocols.ProxyProtocol;
 
 namespace Reactor.Cli;
 
@@ -15,7 +16,7 @@ internal static class ProxyCommand
     {
         LoadBalancer? balancer = null;
         return new ServeCommand.Protocol(
-            ["listen", "balance", "connect-timeout", "retries", "fall", "rise", "check-interval"],
+            ["listen", "balance", "connect-timeout", "retries", "fall", "rise", "check-interval", "send-proxy"],
             [],
             (flags, options) =>
             {
@@ -55,6 +56,13 @@ internal static class ProxyCommand
             Fall = flags.Int("fall", 3, 1, 1000),
             Rise = flags.Int("rise", 2, 1, 1000),
             CheckInterval = flags.Duration("check-interval", TimeSpan.FromSeconds(2)),
+            SendProxy = flags.String("send-proxy") switch
+            {
+                null => ProxyProtocolVersion.None,
+                "v1" => ProxyProtocolVersion.V1,
+                "v2" => ProxyProtocolVersion.V2,
+                string other => throw new UsageException($"--send-proxy must be v1 or v2, not '{other}'"),
+            },
         };
     }
 

@@ -36,9 +36,15 @@ internal static class ServeCommand
     }
 
     public static int Run(ReadOnlySpan<string> args, string name, Protocol protocol) =>
-        Run(args, name, protocol.Valued, protocol.Switches, protocol.Repeatable, (flags, options) =>
+        Run(args, name, protocol.Valued, [.. protocol.Switches, "accept-proxy"], protocol.Repeatable, (flags, options) =>
         {
             Func<Connection, IConnectionHandler> handlers = protocol.Build(flags, options);
+            if (flags.Switch("accept-proxy"))
+            {
+                // Every connection starts with a PROXY protocol header, read before the protocol sees the connection.
+                Func<Connection, IConnectionHandler> plain = handlers;
+                handlers = c => new Protocols.ProxyProtocol.ProxyProtocolAcceptor(plain(c));
+            }
             return group =>
             {
                 group.Serve(handlers);

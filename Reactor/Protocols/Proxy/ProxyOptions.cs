@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using Reactor.Protocols.ProxyProtocol;
 
 namespace Reactor.Protocols.Proxy;
 
@@ -26,6 +27,12 @@ public sealed class ProxyOptions
 
     /// <summary>Time between health checks (a TCP connect to each backend); zero turns them off. Defaults to 2 s.</summary>
     public TimeSpan CheckInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// The PROXY protocol header sent first on every backend connection, naming the client's
+    /// address and the one it connected to. Defaults to <see cref="ProxyProtocolVersion.None"/>.
+    /// </summary>
+    public ProxyProtocolVersion SendProxy { get; init; } = ProxyProtocolVersion.None;
 
     public const int MaxBackends = 64;
 

@@ -1,4 +1,5 @@
 using System;
+using Reactor.Protocols.ProxyProtocol;
 
 namespace Reactor.Protocols.Proxy;
 
@@ -26,6 +27,7 @@ public sealed class ProxySession : IConnectionHandler
     private ulong _tried;          // backends this client was sent to, by index bit
     private int _attempts;
     private bool _clientClosed;
+    private bool _serverClosed;
 
     /// <summary>For <see cref="LoopGroup.Serve(Func{Connection, IConnectionHandler})"/>: <c>group.Serve(c => new ProxySession(balancer, c))</c>.</summary>
     public ProxySession(LoadBalancer balancer, Connection client)
@@ -54,6 +56,12 @@ public sealed class ProxySession : IConnectionHandler
         _server = connection;
         connection.PauseReadingWhileUnwritable = false;
         _backend!.Connected();
+        if (_balancer.Options.SendProxy != ProxyProtocolVersion.None)
+        {
+            // Before any client byte: the client's reading resumes only below.
+            Span<byte> header = stackalloc byte[ProxyHeader.MaxWrittenLength];
+            connection.Send(header[..ProxyHeader.Write(_balancer.Options.SendProxy, _client.RemoteEndPoint, _client.LocalEndPoint, header)]);
+        }
         _client.ResumeReading();
     }
 
@@ -61,6 +69,8 @@ public sealed class ProxySession : IConnectionHandler
     {
         bool fromClient = connection == _client;
         Connection? to = fromClient ? _server : _client;
+        // Bytes after a PROXY header (--accept-proxy) can come before the backend answers: kept, and handed over again on resume.
+        if (to is null && !_serverClosed) return 0;
         if (to is null || !to.Send(data)) return data.Length;   // the other side is closing; its OnClose ends this one
         if (fromClient) _backend!.AddToBackend(data.Length);
         else _backend!.AddFromBackend(data.Length);
@@ -87,6 +97,7 @@ public sealed class ProxySession : IConnectionHandler
         {
             _backend!.Released();
             _server = null;
+            _serverClosed = true;
         }
         Connection? other = connection == _client ? _server : _client;
         if (other is null || !other.IsOpen) return;
