@@ -15,6 +15,15 @@ public sealed class ReactorOptions
     /// <summary>TCP port; 0 asks the kernel for a free one (all loops then share it). Defaults to 0.</summary>
     public int Port { get; set; }
 
+    /// <summary>
+    /// Listening sockets to serve instead of binding <see cref="BindAddress"/>:<see cref="Port"/>,
+    /// e.g. from socket activation (<see cref="Platform.SocketActivation.TakeListenFds"/>). Every
+    /// loop accepts from each of them through its own duplicate; the group closes them when it
+    /// stops (the supervisor that passed them keeps its own copy, and the port stays open).
+    /// Defaults to none.
+    /// </summary>
+    public System.Collections.Generic.IReadOnlyList<int> ListenFds { get; set; } = [];
+
     /// <summary>Number of loops, each on its own thread with its own listener. Defaults to one per core.</summary>
     public int LoopCount { get; set; } = Environment.ProcessorCount;
 

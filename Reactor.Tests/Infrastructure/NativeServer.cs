@@ -26,16 +26,22 @@ public sealed partial class NativeServer : IDisposable
     /// <param name="args">Verb and flags; <c>--port 0</c> is added.</param>
     /// <param name="fileLimit">When set, the server runs under <c>ulimit -n</c> of this value.</param>
     /// <param name="executable">Another server that prints the same "listening on" line (the C example); default: reactor.</param>
-    public NativeServer(string[] args, int? fileLimit = null, string? executable = null)
+    /// <param name="listenFd">When set, a listening socket of this process (not close-on-exec) that the server
+    /// inherits as fd 3 with LISTEN_FDS=1 and LISTEN_PID set, as systemd's socket activation passes it.</param>
+    public NativeServer(string[] args, int? fileLimit = null, string? executable = null, int? listenFd = null)
     {
         executable ??= NativeBinary.Path_;
         ProcessStartInfo info;
-        if (fileLimit is int limit)
+        if (fileLimit is not null || listenFd is not null)
         {
-            // The shell sets the hard limit too, so the server cannot raise it back.
-            info = new ProcessStartInfo("/bin/sh");
+            // The shell sets the hard limit too, so the server cannot raise it back; exec keeps its pid for LISTEN_PID.
+            string script = (fileLimit is int limit ? $"ulimit -n {limit} && " : "")
+                + (listenFd is int fd ? $"exec 3<&{fd} && export LISTEN_FDS=1 LISTEN_PID=$$ && " : "")
+                + "exec \"$0\" \"$@\"";
+            // bash: dash takes only single-digit fds in a redirection.
+            info = new ProcessStartInfo("/bin/bash");
             info.ArgumentList.Add("-c");
-            info.ArgumentList.Add($"ulimit -n {limit} && exec \"$0\" \"$@\"");
+            info.ArgumentList.Add(script);
             info.ArgumentList.Add(executable);
         }
         else

@@ -38,6 +38,8 @@ internal static class ServeCommand
     public static int Run(ReadOnlySpan<string> args, string name, Protocol protocol) =>
         Run(args, name, protocol.Valued, [.. protocol.Switches, "accept-proxy"], protocol.Repeatable, (flags, options) =>
         {
+            // Started by a supervisor with listening sockets (systemd's LISTEN_FDS): serve those, bind nothing.
+            options.ListenFds = SocketActivation.TakeListenFds();
             Func<Connection, IConnectionHandler> handlers = protocol.Build(flags, options);
             if (flags.Switch("accept-proxy"))
             {

@@ -26,7 +26,18 @@ internal static unsafe partial class Libc
     internal static partial int open(string path, int flags);
 
     internal const int O_RDONLY = 0;
+    internal const int O_NONBLOCK = 0x800;
     internal const int O_CLOEXEC = 0x80000;
+
+    /// <summary>fcntl(2) with an int argument (the commands used here take one or none).</summary>
+    [LibraryImport(Name, SetLastError = true)]
+    internal static partial int fcntl(int fd, int cmd, int arg);
+
+    internal const int F_SETFD = 2;
+    internal const int F_GETFL = 3;
+    internal const int F_SETFL = 4;
+    internal const int F_DUPFD_CLOEXEC = 1030;
+    internal const int FD_CLOEXEC = 1;
 
     [StructLayout(LayoutKind.Sequential)]
     internal struct rlimit

@@ -53,6 +53,12 @@ public sealed class LoopGroup : IDisposable
         ConnectionLimit? limit = _options.MaxConnections > 0 ? new ConnectionLimit(_options.MaxConnections) : null;
         try
         {
+            if (_options.ListenFds.Count > 0)
+            {
+                AdoptListeners(newHandler, limit, listeners);
+                Start();
+                return;
+            }
             int port = _options.Port;
             if (port != 0) Sockets.EnsurePortFree(_options.BindAddress, port);
             foreach (EventLoop loop in _loops)
@@ -110,6 +116,26 @@ public sealed class LoopGroup : IDisposable
             throw;
         }
         Start();
+    }
+
+    /// <summary>
+    /// Serves <see cref="ReactorOptions.ListenFds"/>: loop 0 takes each fd itself, the others a
+    /// duplicate. The kernel wakes every loop's poller for a new connection on a shared socket and
+    /// one accept wins; the others meet EAGAIN, which costs a little CPU but loses nothing.
+    /// </summary>
+    private void AdoptListeners(Func<Connection, IConnectionHandler> newHandler, ConnectionLimit? limit, List<Listener> listeners)
+    {
+        foreach (int inherited in _options.ListenFds)
+        {
+            for (int i = 0; i < _loops.Length; i++)
+            {
+                int fd = i == 0 ? inherited : Sockets.Duplicate(inherited);
+                var listener = new Listener(_loops[i], fd, newHandler, limit);
+                listeners.Add(listener);
+                listener.Register();
+            }
+        }
+        LocalEndPoint = Sockets.LocalEndPoint(_options.ListenFds[0]);
     }
 
     /// <summary>Starts the loop threads without listeners, e.g. for <see cref="EventLoop.Connect"/>.</summary>

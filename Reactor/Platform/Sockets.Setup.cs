@@ -88,6 +88,17 @@ internal static unsafe partial class Sockets
         }
     }
 
+    /// <summary>True when <paramref name="fd"/> is a socket in the listening state (SO_ACCEPTCONN).</summary>
+    public static bool IsListening(int fd)
+    {
+        int value = 0;
+        uint length = sizeof(int);
+        return Sys.Check(getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &value, &length)) == 0 && value != 0;
+    }
+
+    /// <summary>Another fd for the same socket, close-on-exec: each loop registers and closes its own copy of an inherited listener.</summary>
+    public static int Duplicate(int fd) => Sys.ThrowIfError(Sys.Check(fcntl(fd, F_DUPFD_CLOEXEC, 0)), $"fcntl(F_DUPFD_CLOEXEC) on fd {fd}");
+
     public static int CreateSocket(IPAddress address, int type) =>
         Sys.ThrowIfError(Sys.Check(socket(FamilyOf(address), type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)), "socket");
 

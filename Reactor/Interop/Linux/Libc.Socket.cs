@@ -20,6 +20,7 @@ internal static unsafe partial class Libc
     internal const int SO_RCVBUF = 8;
     internal const int SO_LINGER = 13;
     internal const int SO_REUSEPORT = 15;
+    internal const int SO_ACCEPTCONN = 30;
     internal const int IPPROTO_IP = 0;
     internal const int IP_BIND_ADDRESS_NO_PORT = 24;
     internal const int IPPROTO_TCP = 6;
