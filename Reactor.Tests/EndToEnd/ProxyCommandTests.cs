@@ -1,5 +1,7 @@
 using System;
 using System.Linq;
+using System.Net.Sockets;
+using System.Security.Cryptography;
 using System.Threading.Tasks;
 using Reactor.Tests.Infrastructure;
 using Xunit;
@@ -25,6 +27,74 @@ public class ProxyCommandTests
         Assert.StartsWith($"backend 1 127.0.0.1:{b.Port}: up weight 2 active 0 total 5 ", lines[1]);
         Assert.Equal(5L * (256 << 10), NativeServer.Stat(lines[0], "to-backend"));
         Assert.Equal(5L * (256 << 10), NativeServer.Stat(lines[1], "from-backend"));
+        Assert.Equal(0, proxy.Terminate());
+    }
+
+    [Fact]
+    public async Task Backpressure_ClientSends256MiBAndReadsNothing_ProxyRssBoundedThenEveryByteBack()
+    {
+        const int maxPending = 1 << 20, chunkSize = 16 << 10;
+        const int blockSize = 1 << 20, blocks = 256;
+        using var echo = new NativeServer(["echo", "--threads", "1"]);
+        using var proxy = new NativeServer(["proxy", "--threads", "1", "--max-pending", "1MiB", "--stats", "--check-interval", "0s",
+            "--backend", $"127.0.0.1:{echo.Port}"]);
+        using Socket s = await proxy.ConnectAsync();
+        Assert.Equal("warm"u8.ToArray(), await s.EchoAsync("warm"u8.ToArray()));
+        TestServer.WaitUntil(() => proxy.LastStats() is not null, "the first --stats report");
+        long rssBefore = proxy.RssKiB();
+
+        using var sentHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        Task send = Task.Run(async () =>
+        {
+            for (int i = 0; i < blocks; i++)
+            {
+                byte[] block = RandomNumberGenerator.GetBytes(blockSize);
+                sentHash.AppendData(block);
+                await s.SendAllAsync(block);
+            }
+        });
+        // The echoes pile up towards the client until max-pending; then the proxy stops reading the
+        // backend, the backend stops reading the proxy, and the proxy stops reading the client.
+        TestServer.WaitUntil(() => (proxy.LastChunksInUse() - EventLoop.OwnChunks) * chunkSize >= maxPending,
+            $"the proxy queued max-pending for the client (now {proxy.LastChunksInUse()} chunks in use)");
+        await Task.Delay(500);   // the stall must hold: a proxy that kept reading would grow meanwhile
+        Assert.False(send.IsCompleted, "256 MiB cannot all be sent through to a client that reads nothing");
+        long growthKiB = proxy.RssKiB() - rssBefore;
+        // One high-water mark per direction, plus the pool's slab granularity.
+        Assert.True(growthKiB * 1024 < 4L * maxPending, $"proxy RSS grew by {growthKiB} KiB for one client; max-pending is 1 MiB per direction");
+
+        using var receivedHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[1 << 20];
+        long received = 0;
+        while (received < (long)blockSize * blocks)
+        {
+            int n = await s.ReceiveAsync(buffer, SocketFlags.None).WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.True(n > 0, $"EOF after {received} bytes");
+            receivedHash.AppendData(buffer, 0, n);
+            received += n;
+        }
+        await send.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(sentHash.GetHashAndReset(), receivedHash.GetHashAndReset());
+        Assert.Equal(0, proxy.Terminate());
+    }
+
+    [Fact]
+    public async Task Leaks_TwentyThousandProxiedConnections_FdsBackToBaseline()
+    {
+        using var echo = new NativeServer(["echo", "--threads", "1"]);
+        using var proxy = new NativeServer(["proxy", "--threads", "2", "--check-interval", "0s", "--backend", $"127.0.0.1:{echo.Port}"]);
+        int fdsBefore = proxy.OpenFds();
+        const int workers = 8, perWorker = 2500;
+        byte[] payload = RandomNumberGenerator.GetBytes(512);
+        await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => Task.Run(async () =>
+        {
+            for (int i = 0; i < perWorker; i++)
+            {
+                using Socket c = await proxy.ConnectAsync();
+                Assert.Equal(payload, await c.EchoAsync(payload).WaitAsync(TimeSpan.FromSeconds(10)));
+            }
+        }))).WaitAsync(TimeSpan.FromMinutes(4));
+        TestServer.WaitUntil(() => proxy.OpenFds() == fdsBefore, $"proxy fds back to {fdsBefore} (now {proxy.OpenFds()})", seconds: 30);
         Assert.Equal(0, proxy.Terminate());
     }
 
