@@ -72,10 +72,8 @@ server_cmd() {
     esac
 }
 
-# Sums a /proc/PID/stat or status field over every process of the server's process group.
-group_pids() { pgrep -g "$1" || true; }
-cpu_ticks() { local t=0 p; for p in $(group_pids "$1"); do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo $t; }
-peak_rss_kib() { local t=0 p v; for p in $(group_pids "$1"); do v=$(awk '/VmHWM/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0); t=$((t + ${v:-0})); done; echo $t; }
+# group_pids, cpu_ticks, peak_rss_kib: over the server's process group.
+source scripts/proc_stats.sh
 
 server_pgid=""
 stop_server() {

@@ -79,20 +79,8 @@ public class ConnectTests
     [Fact]
     public async Task Connect_ToAFullBacklog_TimesOutAtTheDeadline()
     {
-        // A listener that never accepts, with a backlog of 1: once its queue is full the kernel
-        // drops further SYNs, so the next connect neither succeeds nor fails by itself.
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
-        var remote = (IPEndPoint)listener.LocalEndPoint!;
-        var fillers = new Socket[3];
-        for (int i = 0; i < fillers.Length; i++)
-        {
-            fillers[i] = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { Blocking = false };
-            try { fillers[i].Connect(remote); } catch (SocketException) { }
-        }
-        // Full once it holds more than the backlog of 1 (the kernel's sk_acceptq_is_full).
-        TestServer.WaitUntil(() => TcpTable.Read(TcpTable.Listen).Any(e => e.Local.Equals(remote) && e.RxQueue > 1), "the listener's accept queue to fill");
+        using var listener = new FullBacklogListener();
+        IPEndPoint remote = listener.EndPoint;
         var (group, loop) = StartClientLoop();
         using (group)
         {
@@ -102,7 +90,6 @@ public class ConnectTests
             Assert.InRange(watch.ElapsedMilliseconds, 250, 3000);
             Assert.Equal(0, TestServer.OnLoop(loop, l => l.RegistrationCount));
         }
-        foreach (Socket f in fillers) f.Dispose();
     }
 
     [Fact]
