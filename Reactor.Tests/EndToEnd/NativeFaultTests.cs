@@ -13,14 +13,6 @@ namespace Reactor.Tests.EndToEnd;
 /// <summary>The published native server against hostile and broken peers, watched through /proc.</summary>
 public class NativeFaultTests
 {
-    /// <summary>A deterministic byte stream: block i of a seeded generator, so sender and checker agree without storing it.</summary>
-    private static byte[] Block(int seed, int index, int size)
-    {
-        var block = new byte[size];
-        new Random(seed * 1_000_003 + index).NextBytes(block);
-        return block;
-    }
-
     [Fact]
     public async Task Backpressure_WriterThatNeverReads_RssBoundedThenAllDataIntact()
     {
@@ -38,7 +30,7 @@ public class NativeFaultTests
         {
             for (int i = 0; i < blocks; i++)
             {
-                byte[] block = Block(1, i, blockSize);
+                byte[] block = TestData.Block(1, i, blockSize);
                 sentHash.AppendData(block);
                 await s.SendAllAsync(block);
             }

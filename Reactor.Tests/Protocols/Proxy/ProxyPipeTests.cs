@@ -13,13 +13,6 @@ namespace Reactor.Tests.Protocols.Proxy;
 /// <summary>Bytes through the proxy: intact both ways, flow control both ways, half-close, resets, idle timeout.</summary>
 public class ProxyPipeTests
 {
-    private static byte[] Block(int seed, int index, int size)
-    {
-        var block = new byte[size];
-        new Random(seed * 1_000_003 + index).NextBytes(block);
-        return block;
-    }
-
     [Fact]
     public async Task Pipe_LargeTransferThroughEchoBackend_SameBytesBothWays()
     {
@@ -35,7 +28,7 @@ public class ProxyPipeTests
             {
                 for (int i = 0; i < blocks; i++)
                 {
-                    byte[] block = Block(7, i, blockSize);
+                    byte[] block = TestData.Block(7, i, blockSize);
                     sent.AppendData(block);
                     await s.SendAllAsync(block);
                 }
@@ -65,7 +58,7 @@ public class ProxyPipeTests
             try
             {
                 for (int i = 0; i < clients.Length; i++) clients[i] = await proxy.ConnectAsync();
-                byte[][] payloads = Enumerable.Range(0, clients.Length).Select(i => Block(3, i, 4096)).ToArray();
+                byte[][] payloads = Enumerable.Range(0, clients.Length).Select(i => TestData.Block(3, i, 4096)).ToArray();
                 byte[][] echoes = await Task.WhenAll(clients.Select((c, i) => c.EchoAsync(payloads[i]))).WaitAsync(TimeSpan.FromSeconds(60));
                 for (int i = 0; i < clients.Length; i++) Assert.True(payloads[i].AsSpan().SequenceEqual(echoes[i]), $"client {i} got other bytes back");
             }
@@ -197,7 +190,7 @@ public class ProxyPipeTests
         bool backendBlocked = false;
         void Stream(Connection c)
         {
-            while (c.IsWritable && nextBlock < blocks) c.Send(Block(5, nextBlock++, blockSize));
+            while (c.IsWritable && nextBlock < blocks) c.Send(TestData.Block(5, nextBlock++, blockSize));
             Volatile.Write(ref backendBlocked, !c.IsWritable);
             if (nextBlock == blocks) c.ShutdownWrite();
         }
@@ -226,7 +219,7 @@ public class ProxyPipeTests
             Assert.True(Volatile.Read(ref nextBlock) < blocks, "the backend was not held back");
 
             using var expected = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            for (int i = 0; i < blocks; i++) expected.AppendData(Block(5, i, blockSize));
+            for (int i = 0; i < blocks; i++) expected.AppendData(TestData.Block(5, i, blockSize));
             using var received = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             var buffer = new byte[1 << 20];
             long total = 0;
