@@ -107,4 +107,27 @@ public class ProxyProtocolAcceptorTests
             Assert.Equal(proxy.EndPoint, Volatile.Read(ref recorder.Local));
         }
     }
+
+    [Fact]
+    public async Task AcceptAndSendProxy_ChainedProxies_BackendSeesTheAddressFromTheFirstHeader()
+    {
+        // A client behind another balancer: reactor proxy --accept-proxy --send-proxy v2. The bytes
+        // after the header arrive with it, before the backend connection exists, and must wait.
+        var recorder = new AddressRecorder();
+        using var backend = new TestServer(_ => new ProxyProtocolAcceptor(recorder), o => o.LoopCount = 1);
+        var balancer = new LoadBalancer(new ProxyOptions
+        {
+            Backends = [new Backend(backend.EndPoint)],
+            CheckInterval = TimeSpan.Zero,
+            SendProxy = ProxyProtocolVersion.V2,
+        });
+        using (var proxy = new TestServer(c => new ProxyProtocolAcceptor(new ProxySession(balancer, c)), o => o.LoopCount = 1))
+        {
+            using Socket s = await proxy.ConnectAsync();
+            await s.SendAllAsync("PROXY TCP4 192.168.0.1 192.168.0.11 56324 443\r\nping"u8.ToArray());
+            Assert.Equal("ping"u8.ToArray(), await s.ReceiveExactlyAsync(4).WaitAsync(TimeSpan.FromSeconds(10)));
+            Assert.Equal(IPEndPoint.Parse("192.168.0.1:56324"), Volatile.Read(ref recorder.Remote));
+            Assert.Equal(IPEndPoint.Parse("192.168.0.11:443"), Volatile.Read(ref recorder.Local));
+        }
+    }
 }
