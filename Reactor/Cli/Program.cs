@@ -31,8 +31,9 @@ internal static class Program
           --idle-timeout DUR     close a connection silent for this long (default: off)
           --max-connections N    accept and close connections beyond N open (default: no limit)
           --stats                print per-loop counters to stderr once a second and on exit
-          --accept-proxy         every connection starts with a PROXY protocol v1/v2 header (from HAProxy,
-                                 a cloud balancer, reactor proxy --send-proxy); without one it is closed
+          --accept-proxy         (TCP servers) every connection starts with a PROXY protocol v1/v2 header (from
+                                 HAProxy, a cloud balancer, reactor proxy --send-proxy); without one it is closed
+          (TCP servers started with LISTEN_FDS/LISTEN_PID serve the inherited sockets instead of binding)
 
         udp-echo flags:
           --batch N              datagrams per recvmmsg/sendmmsg call (default 32)
