@@ -249,4 +249,16 @@ public class ProxyPipeTests
             TestServer.WaitUntil(() => backendHandler.Closes.Count == 1, "the backend connection closed too");
         }
     }
+
+    [Fact]
+    public async Task Pipe_IPv6ListenerAndBackend_BytesIntact()
+    {
+        using var backend = new TestServer(new EchoHandler(), o => o.LoopCount = 1, System.Net.IPAddress.IPv6Loopback);
+        var balancer = new Reactor.Protocols.Proxy.LoadBalancer(ProxyFixture.Options(backend));
+        using var proxy = new TestServer(c => new Reactor.Protocols.Proxy.ProxySession(balancer, c), o => o.LoopCount = 1, System.Net.IPAddress.IPv6Loopback);
+        using Socket s = await proxy.ConnectAsync();
+        byte[] data = RandomNumberGenerator.GetBytes(1 << 20);
+        Assert.Equal(data, await s.EchoAsync(data).WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(System.Net.Sockets.AddressFamily.InterNetworkV6, balancer.Backends[0].EndPoint.AddressFamily);
+    }
 }
