@@ -16,11 +16,14 @@ internal static class Program
           udp-echo serve UDP echo: every datagram is sent back to its sender
           http     serve HTTP/1.1: /plaintext, /json, /echo, / (default port 8080)
           proxy    TCP load balancer: each client piped to a backend, with health checks and failover
+          kv       serve a RESP2 key-value store for redis clients (redis-cli, redis-benchmark); in memory only
           bench    "bench echo": load an echo server; throughput, latency percentiles, every byte checked
                    "bench udp": echo a count of datagrams off a UDP echo server; rate, loss, latency, every reply checked
 
         server flags (every server command):
           --port N               port (default 7000, 8080 for http; 0 picks a free one)
+        server flags (echo, upper, kv):
+          --port N               TCP port (default 7000, kv 6379; 0 picks a free one)
           --bind ADDR            address to listen on: 127.0.0.1, ::1, 0.0.0.0, :: (default 127.0.0.1)
           --threads N            event loops, one thread each (default: one per core)
           --pin                  pin loop i to core i
@@ -63,6 +66,11 @@ internal static class Program
           --send-proxy v1|v2     send a PROXY protocol header with the client's address to the backends
           (--max-pending bounds each direction: reading one side pauses while the other's output is full;
            --stats adds a line per backend: state, active, total, bytes each way, failures)
+
+        kv flags:
+          --max-frame SIZE       the most bytes one command may take, bulk strings included (default 16MiB);
+                                 redis allows 512MiB per bulk string, reactor kv refuses a larger command
+                                 with "-ERR Protocol error: invalid bulk length" and closes the connection
 
         bench echo flags:
           --host ADDR            server address (default 127.0.0.1)
@@ -110,6 +118,7 @@ internal static class Program
                 "chat" => ServeCommand.Run(args.AsSpan(1), "chat", Chat),
                 "http" => ServeCommand.Run(args.AsSpan(1), "http", HttpCommand.Protocol),
                 "proxy" => ServeCommand.Run(args.AsSpan(1), "proxy", ProxyCommand.Create()),
+                "kv" => ServeCommand.Run(args.AsSpan(1), "kv", KvCommand.Protocol),
                 "bench" => BenchCommand.Run(args.AsSpan(1)),
                 _ => throw new UsageException($"unknown command '{args[0]}'"),
             };
