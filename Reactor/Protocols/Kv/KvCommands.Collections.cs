@@ -28,18 +28,32 @@ internal static partial class KvCommands
         RespReply.Integer(request.Connection, length);
     }
 
+    private static readonly Func<KvList, byte[]> PopFront = static list => list.PopFront();
+    private static readonly Func<KvList, byte[]> PopBack = static list => list.PopBack();
+    private static readonly Func<KvSet, byte[]> PopRandom = static set => set.PopRandom();
+
     /// <summary>LPOP key [count]</summary>
-    private static void LPop(in Request request) => Pop(request, front: true);
+    private static void LPop(in Request request) => PopElements(request, "lpop", RespReply.NullArray, PopFront);
 
     /// <summary>RPOP key [count]</summary>
-    private static void RPop(in Request request) => Pop(request, front: false);
+    private static void RPop(in Request request) => PopElements(request, "rpop", RespReply.NullArray, PopBack);
 
-    /// <summary>popGenericCommand of t_list.c: one element as a bulk string, or with a count an array of up to that many.</summary>
-    private static void Pop(in Request request, bool front)
+    /// <summary>SPOP key [count]</summary>
+    private static void SPop(in Request request) => PopElements(request, null, RespReply.EmptyArray, PopRandom);
+
+    /// <summary>
+    /// popGenericCommand of t_list.c and spopCommand of t_set.c: one element as a bulk string, or
+    /// with a count an array of up to that many; the key goes once its collection is empty. Extra
+    /// arguments are an arity error for the list commands (<paramref name="arityName"/>) and a
+    /// syntax error for SPOP; a missing key with a count is <paramref name="missingWithCount"/>.
+    /// </summary>
+    private static void PopElements<T>(in Request request, string? arityName, ReadOnlySpan<byte> missingWithCount, Func<T, byte[]> pop)
+        where T : class, ICollectionValue
     {
         if (request.Count > 3)
         {
-            WrongArity(request.Connection, front ? "lpop" : "rpop");
+            if (arityName is null) RespReply.Raw(request.Connection, RespReply.SyntaxError);
+            else WrongArity(request.Connection, arityName);
             return;
         }
         bool hasCount = request.Count == 3;
@@ -48,23 +62,23 @@ internal static partial class KvCommands
         Span<byte> key = request[1];
         using (LockShard(request, key, out Shard shard))
         {
-            Lookup found = Find(request, shard, key, out KvList list);
+            Lookup found = Find(request, shard, key, out T collection);
             if (found != Lookup.Found)
             {
-                if (found == Lookup.Missing) RespReply.Raw(request.Connection, hasCount ? RespReply.NullArray : RespReply.NullBulk);
+                if (found == Lookup.Missing) RespReply.Raw(request.Connection, hasCount ? missingWithCount : RespReply.NullBulk);
                 return;
             }
             if (!hasCount)
             {
-                RespReply.Bulk(request.Connection, front ? list.PopFront() : list.PopBack());
+                RespReply.Bulk(request.Connection, pop(collection));
             }
             else
             {
-                long popped = Math.Min(count, list.Count);
+                long popped = Math.Min(count, collection.Count);
                 RespReply.ArrayHeader(request.Connection, popped);
-                for (long i = 0; i < popped; i++) RespReply.Bulk(request.Connection, front ? list.PopFront() : list.PopBack());
+                for (long i = 0; i < popped; i++) RespReply.Bulk(request.Connection, pop(collection));
             }
-            if (list.Count == 0) shard.Remove(key);
+            if (collection.Count == 0) shard.Remove(key);
         }
     }
 
@@ -125,40 +139,6 @@ internal static partial class KvCommands
             Lookup found = Find(request, shard, key, out KvSet set);
             if (found == Lookup.Found) RespReply.Integer(request.Connection, set.Count);
             else if (found == Lookup.Missing) RespReply.Raw(request.Connection, RespReply.Zero);
-        }
-    }
-
-    /// <summary>SPOP key [count]: a random member as a bulk string, or with a count an array of up to that many.</summary>
-    private static void SPop(in Request request)
-    {
-        if (request.Count > 3)
-        {
-            RespReply.Raw(request.Connection, RespReply.SyntaxError);
-            return;
-        }
-        bool hasCount = request.Count == 3;
-        long count = 0;
-        if (hasCount && !TryParseCount(request, request[2], out count)) return;
-        Span<byte> key = request[1];
-        using (LockShard(request, key, out Shard shard))
-        {
-            Lookup found = Find(request, shard, key, out KvSet set);
-            if (found != Lookup.Found)
-            {
-                if (found == Lookup.Missing) RespReply.Raw(request.Connection, hasCount ? RespReply.EmptyArray : RespReply.NullBulk);
-                return;
-            }
-            if (!hasCount)
-            {
-                RespReply.Bulk(request.Connection, set.PopRandom());
-            }
-            else
-            {
-                long popped = Math.Min(count, set.Count);
-                RespReply.ArrayHeader(request.Connection, popped);
-                for (long i = 0; i < popped; i++) RespReply.Bulk(request.Connection, set.PopRandom());
-            }
-            if (set.Count == 0) shard.Remove(key);
         }
     }
 

@@ -16,44 +16,31 @@ internal static partial class KvCommands
     }
 
     /// <summary>DEL key [key ...]: how many existed (an expired key does not count).</summary>
-    private static void Del(in Request request)
+    private static void Del(in Request request) => CountKeys(request, delete: true);
+
+    /// <summary>EXISTS key [key ...]: how many of the keys exist, a key named twice counted twice.</summary>
+    private static void Exists(in Request request) => CountKeys(request, delete: false);
+
+    private static void CountKeys(in Request request, bool delete)
     {
         ulong shards = ShardsOf(request, 1, 1);
-        long deleted = 0;
+        long count = 0;
         request.Keyspace.Enter(shards);
         try
         {
             for (int i = 1; i < request.Count; i++)
             {
                 Shard shard = ShardOf(request, request[i]);
-                if (!Unsafe.IsNullRef(ref shard.Find(request[i], request.Now)) && shard.Remove(request[i])) deleted++;
+                if (Unsafe.IsNullRef(ref shard.Find(request[i], request.Now))) continue;
+                if (delete) shard.Remove(request[i]);
+                count++;
             }
         }
         finally
         {
             request.Keyspace.Exit(shards);
         }
-        RespReply.Integer(request.Connection, deleted);
-    }
-
-    /// <summary>EXISTS key [key ...]: how many of the keys exist, a key named twice counted twice.</summary>
-    private static void Exists(in Request request)
-    {
-        ulong shards = ShardsOf(request, 1, 1);
-        long found = 0;
-        request.Keyspace.Enter(shards);
-        try
-        {
-            for (int i = 1; i < request.Count; i++)
-            {
-                if (!Unsafe.IsNullRef(ref ShardOf(request, request[i]).Find(request[i], request.Now))) found++;
-            }
-        }
-        finally
-        {
-            request.Keyspace.Exit(shards);
-        }
-        RespReply.Integer(request.Connection, found);
+        RespReply.Integer(request.Connection, count);
     }
 
     /// <summary>EXPIRE key seconds [NX | XX | GT | LT]</summary>

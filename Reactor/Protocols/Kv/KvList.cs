@@ -3,7 +3,7 @@ using System;
 namespace Reactor.Protocols.Kv;
 
 /// <summary>A list value: a ring buffer of elements, O(1) push and pop at both ends and O(1) indexing (LRANGE).</summary>
-internal sealed class KvList
+internal sealed class KvList : ICollectionValue
 {
     private byte[][] _items = new byte[4][];
     private int _head;

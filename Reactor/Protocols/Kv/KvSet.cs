@@ -7,7 +7,7 @@ namespace Reactor.Protocols.Kv;
 /// A set value: members in a dense array plus each member's index in it, so SPOP picks a member
 /// uniformly at random and removes it in O(1) (swapping the last member into its place).
 /// </summary>
-internal sealed class KvSet
+internal sealed class KvSet : ICollectionValue
 {
     private readonly Dictionary<byte[], int> _index = new(ByteKeyComparer.Instance);
     private readonly Dictionary<byte[], int>.AlternateLookup<ReadOnlySpan<byte>> _byBytes;
