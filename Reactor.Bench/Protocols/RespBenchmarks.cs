@@ -6,7 +6,6 @@ using BenchmarkDotNet.Attributes;
 using Reactor.Bench.Tcp;
 using Reactor.Interop;
 using Reactor.Protocols.Kv;
-using static Reactor.Interop.Libc;
 
 namespace Reactor.Bench.Protocols;
 
@@ -66,19 +65,6 @@ public unsafe class RespBenchmarks
 
     private long RoundTrip(byte[] commands, int replySize)
     {
-        long want = (long)Pipeline * replySize;
-        fixed (byte* p = commands)
-        {
-            if (Sys.Check(send(_peer, p, commands.Length, MSG_DONTWAIT)) != commands.Length) throw new InvalidOperationException("the peer could not write its commands");
-        }
-        _loop.RunOnce(0);
-        long got = 0;
-        while (got < want)
-        {
-            nint n = Sys.Check(recv(_peer, _drain, 64 * 1024, MSG_DONTWAIT));
-            if (n <= 0) throw new InvalidOperationException($"replies missing: {got} of {want} bytes");
-            got += n;
-        }
-        return got;
+        fixed (byte* p = commands) return ConnectionPair.RoundTrip(_loop, _peer, p, commands.Length, (long)Pipeline * replySize, _drain);
     }
 }

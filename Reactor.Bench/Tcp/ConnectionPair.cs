@@ -21,4 +21,23 @@ internal static unsafe class ConnectionPair
         if (connection.Open(newHandler(connection)) != ErrorCode.None) throw new InvalidOperationException("the poller refused the connection");
         return (connection, sv[1]);
     }
+
+    /// <summary>
+    /// The peer writes <paramref name="length"/> request bytes, the loop runs one iteration (read,
+    /// handler, batched replies flushed), and the peer reads until <paramref name="replyBytes"/>
+    /// came back into <paramref name="drain"/> (64 KiB). Returns the bytes read.
+    /// </summary>
+    public static long RoundTrip(EventLoop loop, int peer, byte* requests, int length, long replyBytes, byte* drain)
+    {
+        if (Sys.Check(send(peer, requests, length, MSG_DONTWAIT)) != length) throw new InvalidOperationException("the peer could not write its requests");
+        loop.RunOnce(0);
+        long got = 0;
+        while (got < replyBytes)
+        {
+            nint n = Sys.Check(recv(peer, drain, 64 * 1024, MSG_DONTWAIT));
+            if (n <= 0) throw new InvalidOperationException($"replies missing: {got} of {replyBytes} bytes");
+            got += n;
+        }
+        return got;
+    }
 }

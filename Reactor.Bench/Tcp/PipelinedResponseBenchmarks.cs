@@ -2,7 +2,6 @@ using System;
 using System.Runtime.InteropServices;
 using BenchmarkDotNet.Attributes;
 using Reactor.Interop;
-using static Reactor.Interop.Libc;
 
 namespace Reactor.Bench.Tcp;
 
@@ -75,18 +74,5 @@ public unsafe class PipelinedResponseBenchmarks
     [Benchmark]
     public long WriteBatched() => RoundTrip(_batchedPeer);
 
-    private long RoundTrip(int peer)
-    {
-        long want = Pipeline * RequestSize;
-        if (Sys.Check(send(peer, _requests, (nint)want, MSG_DONTWAIT)) != want) throw new InvalidOperationException("the peer could not write its requests");
-        _loop.RunOnce(0);
-        long got = 0;
-        while (got < want)
-        {
-            nint n = Sys.Check(recv(peer, _drain, 64 * 1024, MSG_DONTWAIT));
-            if (n <= 0) throw new InvalidOperationException($"responses missing: {got} of {want} bytes");
-            got += n;
-        }
-        return got;
-    }
+    private long RoundTrip(int peer) => ConnectionPair.RoundTrip(_loop, peer, _requests, Pipeline * RequestSize, Pipeline * RequestSize, _drain);
 }
