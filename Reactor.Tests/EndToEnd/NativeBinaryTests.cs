@@ -76,6 +76,8 @@ public class NativeBinaryTests
     [InlineData("echo --threads 0", "--threads must be a whole number")]
     [InlineData("echo --max-pending lots", "--max-pending must be a size")]
     [InlineData("echo --shutdown-timeout 5", "--shutdown-timeout must be a duration")]
+    [InlineData("kv --max-frame 100", "--max-frame must be a size")]
+    [InlineData("echo --max-frame 1MiB", "unknown flag --max-frame")]
     [InlineData("launch", "unknown command 'launch'")]
     [InlineData("", "no command given")]
     public void BadCommandLine_ExitsTwoWithUsage(string args, string message)
