@@ -17,7 +17,7 @@ public sealed class Keyspace
     private const int ShardBits = 6;
 
     /// <summary>How often the active sweep runs; redis's hz 10 does the same.</summary>
-    internal static readonly TimeSpan SweepInterval = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan SweepInterval = TimeSpan.FromMilliseconds(100);
 
     // Expired keys reclaimed per shard per sweep, so a sweep never holds a lock for long: up to
     // 64 x 256 x 10 = 164k keys a second, beyond which lazy expiry on access still applies.
@@ -29,10 +29,10 @@ public sealed class Keyspace
     private EventLoop? _sweeper;
 
     /// <summary>Shards, each with its own lock: a bit per shard in a <see cref="ulong"/> mask.</summary>
-    internal const int ShardCount = 1 << ShardBits;
+    private const int ShardCount = 1 << ShardBits;
 
     /// <summary>Every shard's bit.</summary>
-    internal const ulong AllShards = ulong.MaxValue;
+    private const ulong AllShards = ulong.MaxValue;
 
     public Keyspace()
     {
@@ -58,6 +58,20 @@ public sealed class Keyspace
         }
     }
 
+    /// <summary>Removes every key, atomically for every other command (FLUSHALL). Any thread.</summary>
+    public void Clear()
+    {
+        Enter(AllShards);
+        try
+        {
+            foreach (Shard shard in _shards) shard.Clear();
+        }
+        finally
+        {
+            Exit(AllShards);
+        }
+    }
+
     /// <summary>
     /// Starts the active expiry sweep on <paramref name="loop"/> (from its thread), unless one
     /// runs already: every 100 ms it reclaims expired keys in every shard. It ends with the loop.
@@ -68,7 +82,7 @@ public sealed class Keyspace
     }
 
     /// <summary>Reclaims expired keys in every shard, at most <see cref="SweepBudget"/> each; returns how many.</summary>
-    internal int Sweep(long now)
+    private int Sweep(long now)
     {
         int reclaimed = 0;
         foreach (Shard shard in _shards)

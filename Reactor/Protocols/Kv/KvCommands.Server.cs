@@ -34,16 +34,7 @@ internal static partial class KvCommands
             RespReply.Raw(request.Connection, RespReply.SyntaxError);
             return;
         }
-        Keyspace keyspace = request.Keyspace;
-        keyspace.Enter(Keyspace.AllShards);
-        try
-        {
-            for (int i = 0; i < Keyspace.ShardCount; i++) keyspace[i].Clear();
-        }
-        finally
-        {
-            keyspace.Exit(Keyspace.AllShards);
-        }
+        request.Keyspace.Clear();
         RespReply.Raw(request.Connection, RespReply.Ok);
     }
 

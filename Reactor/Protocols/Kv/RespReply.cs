@@ -23,7 +23,6 @@ internal static class RespReply
     public static ReadOnlySpan<byte> WrongType => "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"u8;
     public static ReadOnlySpan<byte> NotAnInteger => "-ERR value is not an integer or out of range\r\n"u8;
     public static ReadOnlySpan<byte> SyntaxError => "-ERR syntax error\r\n"u8;
-    public static ReadOnlySpan<byte> OutOfRange => "-ERR value is out of range\r\n"u8;
     public static ReadOnlySpan<byte> NotPositive => "-ERR value is out of range, must be positive\r\n"u8;
     public static ReadOnlySpan<byte> Overflow => "-ERR increment or decrement would overflow\r\n"u8;
     public static ReadOnlySpan<byte> DecrementOverflow => "-ERR decrement would overflow\r\n"u8;
