@@ -16,9 +16,12 @@ public class KvProtocolErrorTests
     public async Task Malformed_AfterAValidCommand_PongThenErrorThenClose(string malformed, string error)
     {
         using var server = new KvTestServer();
-        using RespClient c = await server.ConnectAsync();
-        await c.SendAsync(Encoding.Latin1.GetBytes("PING\r\n" + malformed + "PING\r\n"));
-        Assert.Equal("+PONG\r\n" + error, Encoding.Latin1.GetString(await c.ReadToEndAsync()));
+        using (RespClient c = await server.ConnectAsync())
+        {
+            await c.SendAsync(Encoding.Latin1.GetBytes("PING\r\n" + malformed + "PING\r\n"));
+            Assert.Equal("+PONG\r\n" + error, Encoding.Latin1.GetString(await c.ReadToEndAsync()));
+        }
+        // Closing the client ends the server's lingering close at once (it waits up to 2 s for our FIN).
         TestServer.WaitUntil(() => server.Server.SumOnLoops(l => l.Stats.Closed(CloseReason.ProtocolError)) == 1, "the close counted as ProtocolError");
     }
 
