@@ -21,9 +21,7 @@ internal static class Program
                    "bench udp": echo a count of datagrams off a UDP echo server; rate, loss, latency, every reply checked
 
         server flags (every server command):
-          --port N               port (default 7000, 8080 for http; 0 picks a free one)
-        server flags (echo, upper, kv):
-          --port N               TCP port (default 7000, kv 6379; 0 picks a free one)
+          --port N               port (default 7000, http 8080, kv 6379; 0 picks a free one)
           --bind ADDR            address to listen on: 127.0.0.1, ::1, 0.0.0.0, :: (default 127.0.0.1)
           --threads N            event loops, one thread each (default: one per core)
           --pin                  pin loop i to core i
