@@ -42,6 +42,18 @@ public sealed class TestServer : IDisposable
         return socket;
     }
 
+    /// <summary>
+    /// Sends <paramref name="data"/> in two parts split at <paramref name="split"/>, the second only
+    /// once the server has read the first: a protocol sees the split as two reads.
+    /// </summary>
+    public async Task SendInTwoReadsAsync(Socket socket, byte[] data, int split)
+    {
+        long before = SumOnLoops(l => l.Stats.BytesReceived);
+        await socket.SendAllAsync(data.AsMemory(0, split));
+        WaitUntil(() => SumOnLoops(l => l.Stats.BytesReceived) >= before + split, $"server read the first {split} bytes");
+        await socket.SendAllAsync(data.AsMemory(split));
+    }
+
     /// <summary>Runs <paramref name="read"/> on each loop's thread and sums the results.</summary>
     public long SumOnLoops(Func<EventLoop, long> read)
     {
