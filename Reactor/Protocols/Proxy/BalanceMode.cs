@@ -9,7 +9,7 @@ public enum BalanceMode
     /// <summary>A random backend, in proportion to the weights.</summary>
     Random,
 
-    /// <summary>In turn, in proportion to the weights, interleaved (smooth weighted round robin, as nginx's).</summary>
+    /// <summary>In turn, in proportion to the weights, interleaved (smooth weighted round robin, as common HTTP balancers do).</summary>
     Weighted,
 
     /// <summary>The backend with the fewest active clients relative to its weight.</summary>

@@ -116,7 +116,7 @@ public sealed class LoadBalancer
     }
 
     /// <summary>
-    /// nginx's smooth weighted round robin, run once for a whole cycle: each step every backend's
+    /// Smooth weighted round robin (the HTTP balancers' algorithm), run once for a whole cycle: each step every backend's
     /// current value grows by its weight, the largest is chosen and lowered by the total. Weights
     /// 5:1:1 give a a b a c a a rather than a a a a a b c.
     /// </summary>
