@@ -33,6 +33,7 @@ public sealed unsafe class UdpSocket : Registration
     private readonly IDatagramHandler _handler;
     private readonly int _batch;
     private readonly int _slotSize;
+    private readonly int _slotStride;    // _slotSize rounded up to a cache line, so every slot and header is aligned
 
     // One native block: receive slots, then the send area, then the message headers, iovecs and addresses.
     private readonly byte* _memory;
@@ -54,8 +55,9 @@ public sealed unsafe class UdpSocket : Registration
         _batch = loop.Options.DatagramBatch;
         _slotSize = loop.Options.MaxDatagramBytes;
         // Room for a full batch of typical datagrams and for the largest one, whichever is more.
-        _sendAreaSize = Math.Max(_batch * 2048, 2 * _slotSize);
-        nuint slots = (nuint)_batch * (nuint)_slotSize;
+        _slotStride = AlignUp(_slotSize);
+        _sendAreaSize = AlignUp(Math.Max(_batch * 2048, 2 * _slotSize));
+        nuint slots = (nuint)_batch * (nuint)_slotStride;
         nuint headers = (nuint)(_batch * 2 * (sizeof(mmsghdr) + sizeof(iovec) + sizeof(sockaddr_storage)));
         // Not zeroed: untouched pages of the slots stay virtual until datagrams that large arrive.
         _memory = (byte*)NativeMemory.AlignedAlloc(slots + (nuint)_sendAreaSize + headers, 64);
@@ -70,7 +72,7 @@ public sealed unsafe class UdpSocket : Registration
         _sendNames = (sockaddr_storage*)p;
         for (int i = 0; i < _batch; i++)
         {
-            receiveIovecs[i].iov_base = _receiveSlots + (nint)i * _slotSize;
+            receiveIovecs[i].iov_base = _receiveSlots + (nint)i * _slotStride;
             receiveIovecs[i].iov_len = _slotSize;
             _receiveMessages[i] = default;
             _receiveMessages[i].msg_hdr.msg_iov = &receiveIovecs[i];
@@ -185,7 +187,7 @@ public sealed unsafe class UdpSocket : Registration
                 stats.datagramsReceived++;
                 stats.bytesReceived += message.msg_len;
                 UdpPeer peer = UdpPeer.From(&_receiveNames[i], message.msg_hdr.msg_namelen);
-                Deliver(new Span<byte>(_receiveSlots + (nint)i * _slotSize, (int)message.msg_len), peer);
+                Deliver(new Span<byte>(_receiveSlots + (nint)i * _slotStride, (int)message.msg_len), peer);
             }
             if (n < _batch) return;
         }
@@ -241,6 +243,8 @@ public sealed unsafe class UdpSocket : Registration
         }
         return true;
     }
+
+    private static int AlignUp(int size) => (size + 63) & ~63;
 
     /// <summary>Sends the queued datagrams; those the kernel refuses are dropped and counted.</summary>
     private void Flush()
