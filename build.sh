@@ -68,7 +68,7 @@ publish_native_lib() {
         -p:OutputType=Library -p:IntermediateOutputPath="obj/Release/$1/" -o "$ARTIFACTS/obj/$1"
 }
 
-# The C example and the C ABI test, compiled exactly as the README tells a user to; the test
+# The C examples and the C ABI tests, compiled exactly as the README tells a user to; the tests
 # also against the shared library.
 build_c() {
     local ldflags
@@ -76,9 +76,14 @@ build_c() {
     # shellcheck disable=SC2086 # the flags are a word list
     gcc -O2 -Wall -Wextra -Werror examples/c/echo_server.c $ldflags -o "$ARTIFACTS/bin/echo_server"
     # shellcheck disable=SC2086
-    gcc -O2 -Wall -Wextra -Werror Reactor.Tests/EndToEnd/c/c_api_test.c $ldflags -o "$ARTIFACTS/bin/c_api_test"
-    gcc -O2 -Wall -Wextra -Werror Reactor.Tests/EndToEnd/c/c_api_test.c -I"$ARTIFACTS/include" \
-        -L"$ARTIFACTS/lib/shared" -lreactor -Wl,-rpath,"$ARTIFACTS/lib/shared" -o "$ARTIFACTS/bin/c_api_test_shared"
+    gcc -O2 -Wall -Wextra -Werror examples/c/reconnect_client.c $ldflags -o "$ARTIFACTS/bin/reconnect_client"
+    local test
+    for test in c_api_test c_api_v2_test; do
+        # shellcheck disable=SC2086
+        gcc -O2 -Wall -Wextra -Werror "Reactor.Tests/EndToEnd/c/$test.c" $ldflags -o "$ARTIFACTS/bin/$test"
+        gcc -O2 -Wall -Wextra -Werror "Reactor.Tests/EndToEnd/c/$test.c" -I"$ARTIFACTS/include" \
+            -L"$ARTIFACTS/lib/shared" -lreactor -Wl,-rpath,"$ARTIFACTS/lib/shared" -o "$ARTIFACTS/bin/${test}_shared"
+    done
     # A program defining names the NativeAOT runtime also has: it links only if libreactor.a hides them.
     # shellcheck disable=SC2086
     gcc -O2 -Wall -Wextra -Werror Reactor.Tests/EndToEnd/c/symbol_clash_test.c $ldflags -o "$ARTIFACTS/bin/symbol_clash_test"

@@ -128,8 +128,11 @@ public sealed partial class NativeServer : IDisposable
     public void SendSigterm()
     {
         Assert.False(_process.HasExited, "reactor died before SIGTERM: " + string.Join("\n", _stderr.TakeLast(5)));
-        Assert.Equal(0, kill(Pid, 15));
+        SendSigterm(Pid);
     }
+
+    /// <summary>Sends SIGTERM to any process of the test.</summary>
+    public static void SendSigterm(int pid) => Assert.Equal(0, kill(pid, 15));
 
     /// <summary>Waits for the exit and returns the exit code; fails after <paramref name="seconds"/>.</summary>
     public int WaitForExit(double seconds = 10)

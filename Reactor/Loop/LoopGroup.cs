@@ -93,29 +93,69 @@ public sealed class LoopGroup : IDisposable
     public void ServeUdp(IDatagramHandler handler)
     {
         if (_started) throw new InvalidOperationException("the group is already serving");
-        var sockets = new List<UdpSocket>(_loops.Length);
+        UdpSocket[] sockets = OpenUdpSockets(new IPEndPoint(_options.BindAddress, _options.Port), handler, static (_, action) => action());
+        LocalEndPoint = sockets[0].LocalEndPoint;
+        Start();
+    }
+
+    /// <summary>
+    /// Binds one UDP socket per loop of a running group on <paramref name="local"/>, as
+    /// <see cref="ServeUdp"/> does before the start, and returns them in loop order. Each socket is
+    /// opened on its own loop's thread while the caller waits, so call it from a thread that is not
+    /// one of the group's loops. Failures throw <see cref="ReactorException"/> and leave no socket open.
+    /// </summary>
+    public UdpSocket[] OpenUdp(IPEndPoint local, IDatagramHandler handler)
+    {
+        if (!_started) throw new InvalidOperationException("the group is not running: ServeUdp binds before the start");
+        return OpenUdpSockets(local, handler, RunOnLoop);
+    }
+
+    private UdpSocket[] OpenUdpSockets(IPEndPoint local, IDatagramHandler handler, Action<EventLoop, Action> onLoop)
+    {
+        var sockets = new UdpSocket[_loops.Length];
+        int opened = 0;
         try
         {
-            var local = new IPEndPoint(_options.BindAddress, _options.Port);
             if (local.Port != 0) Sockets.EnsurePortFree(local.Address, local.Port, datagram: true);
             foreach (EventLoop loop in _loops)
             {
-                UdpSocket socket = UdpSocket.Open(loop, local, handler);
-                sockets.Add(socket);
+                onLoop(loop, () => sockets[loop.Id] = UdpSocket.Open(loop, local, handler));
+                opened++;
                 // With port 0 the first bind picks the port; the other loops join it.
-                if (LocalEndPoint is null)
-                {
-                    LocalEndPoint = socket.LocalEndPoint;
-                    local = LocalEndPoint;
-                }
+                local = sockets[0].LocalEndPoint;
             }
         }
         catch
         {
-            foreach (UdpSocket s in sockets) s.Close();
+            for (int i = 0; i < opened; i++) onLoop(_loops[i], sockets[i].Close);
             throw;
         }
-        Start();
+        return sockets;
+    }
+
+    /// <summary>Runs <paramref name="action"/> on the thread of a running <paramref name="loop"/> and waits for it, rethrowing what it threw (<see cref="ErrorCode.Canceled"/> if the loop exits first).</summary>
+    private static void RunOnLoop(EventLoop loop, Action action)
+    {
+        using var done = new ManualResetEventSlim();
+        Exception? error = null;
+        loop.Post(_ =>
+        {
+            try
+            {
+                action();
+            }
+            catch (Exception e)
+            {
+                error = e;
+            }
+            done.Set();
+        }, null);
+        // Work posted to a loop that has exited never runs.
+        while (!done.Wait(50))
+        {
+            if (loop.Join(TimeSpan.Zero) && !done.IsSet) throw new ReactorException($"loop {loop.Id}", ErrorCode.Canceled);
+        }
+        if (error is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
     }
 
     /// <summary>

@@ -17,14 +17,21 @@ internal sealed unsafe class EmbeddedServer
     private static readonly int[] Generations = new int[ConnectionHandle.MaxServers];
     private static readonly Lock TableLock = new();
 
+    private readonly NativeFraming _framing;
+    private readonly int _maxFrameBytes;
+    private readonly Lock _udpLock = new();
+    private NativeUdp[] _udp = [];
+    private int _nextLoop;
     private int _stopped;
 
-    private EmbeddedServer(int index, int generation, LoopGroup group, NativeHandler handler)
+    private EmbeddedServer(int index, int generation, LoopGroup group, NativeHandler handler, NativeFraming framing, int maxFrameBytes)
     {
         Index = index;
         Generation = generation;
         Group = group;
         Handler = handler;
+        _framing = framing;
+        _maxFrameBytes = maxFrameBytes;
     }
 
     public int Index { get; }
@@ -32,13 +39,18 @@ internal sealed unsafe class EmbeddedServer
     public LoopGroup Group { get; }
     public NativeHandler Handler { get; }
 
+    /// <summary>True once reactor_server_stop or destroy began stopping the server.</summary>
+    public bool IsStopping => Volatile.Read(ref _stopped) != 0;
+
     /// <summary>
-    /// Binds and starts a server; returns its handle, or 0 when all <see cref="ConnectionHandle.MaxServers"/>
+    /// Binds and starts a server (with <paramref name="address"/> null: starts its loops without a
+    /// listener); returns its handle, or 0 when all <see cref="ConnectionHandle.MaxServers"/>
     /// entries are in use. Throws <see cref="ReactorException"/> or <see cref="ArgumentException"/>.
     /// </summary>
-    public static int Start(string address, int port, in NativeOptions o, NativeCallbacks callbacks, void* user)
+    public static int Start(string? address, int port, in NativeOptions o, NativeCallbacks callbacks, void* user)
     {
-        if (!Sockets.TryParseAddress(address, out IPAddress? ip))
+        IPAddress? ip = IPAddress.Loopback;
+        if (address is not null && !Sockets.TryParseAddress(address, out ip))
             throw new ArgumentException($"bad address '{address}': not an IPv4 or IPv6 address or localhost");
         if (port is < 0 or > 65535) throw new ArgumentException($"bad port {port}: must be 0..65535");
         var options = new ReactorOptions
@@ -67,10 +79,12 @@ internal sealed unsafe class EmbeddedServer
         try
         {
             var group = new LoopGroup(options);
-            var server = new EmbeddedServer(index, generation, group, new NativeHandler(index, generation, callbacks, user));
+            var handler = new NativeHandler(index, generation, callbacks, user, new ConnectionData(options.LoopCount));
+            var server = new EmbeddedServer(index, generation, group, handler, (NativeFraming)o.framing, (int)o.max_frame_bytes);
             try
             {
-                group.Serve(HandlerFactory(server.Handler, (NativeFraming)o.framing, (int)o.max_frame_bytes));
+                if (address is null) group.Start();
+                else group.Serve(server.AcceptedHandlers());
             }
             catch
             {
@@ -90,18 +104,75 @@ internal sealed unsafe class EmbeddedServer
         }
     }
 
-    /// <summary>The handler of each connection: the C callbacks, behind a decoder when the server frames messages.</summary>
-    private static Func<Connection, IConnectionHandler> HandlerFactory(NativeHandler handler, NativeFraming framing, int maxFrameBytes) => framing switch
+    /// <summary>
+    /// The loop of a C call's <c>loop</c> argument: an index, or <c>REACTOR_ANY_LOOP</c> (-1) for
+    /// the next in turn. Throws <see cref="ArgumentException"/> for any other value.
+    /// </summary>
+    public EventLoop PickLoop(int loop)
     {
-        NativeFraming.U32BigEndian => Shared(new LengthPrefixFraming(handler, maxFrameBytes == 0 ? LengthPrefixFraming.DefaultMaxFrameBytes : maxFrameBytes)),
-        NativeFraming.Line => _ => new LineFraming(handler, maxFrameBytes == 0 ? LineFraming.DefaultMaxLineBytes : maxFrameBytes),
-        _ => Shared(handler),
+        int count = Group.Loops.Count;
+        if (loop == -1) return Group.Loops[(int)((uint)Interlocked.Increment(ref _nextLoop) % (uint)count)];
+        if (loop < 0 || loop >= count) throw new ArgumentException($"loop {loop} is not 0 to {count - 1} or REACTOR_ANY_LOOP");
+        return Group.Loops[loop];
+    }
+
+    /// <summary>
+    /// Connects from <paramref name="loop"/> (on its thread, later) to <paramref name="remote"/>;
+    /// the outcome reaches the handler's on_connect, ECANCELED included when the server stops first.
+    /// </summary>
+    public void Connect(EventLoop loop, IPEndPoint remote, TimeSpan timeout, NativeHandler handler)
+    {
+        IConnectionHandler connection = HandlerFor(handler);
+        loop.Post(_ =>
+        {
+            // A stopping loop starts no connect and calls nobody back; C is told it was cancelled.
+            if (IsStopping) handler.OnConnectFailed(ErrorCode.Canceled);
+            else loop.Connect(remote, connection, handler.OnConnectFailed, timeout: timeout);
+        }, null);
+    }
+
+    /// <summary>Binds a UDP socket on every loop (from a thread that is not one of them) and returns its binding.</summary>
+    public NativeUdp BindUdp(IPEndPoint local, delegate* unmanaged<ulong, byte*, nuint, void*, void*, void> onDatagram, void* arg)
+    {
+        lock (_udpLock)
+        {
+            var udp = new NativeUdp(this, _udp.Length, onDatagram, arg);
+            udp.Sockets = Group.OpenUdp(local, udp);
+            // Copy on write: reactor_udp_send reads the array without a lock.
+            NativeUdp[] grown = [.. _udp, udp];
+            Volatile.Write(ref _udp, grown);
+            return udp;
+        }
+    }
+
+    /// <summary>The UDP binding with index <paramref name="index"/>, or null.</summary>
+    public NativeUdp? UdpAt(long index)
+    {
+        NativeUdp[] udp = Volatile.Read(ref _udp);
+        return index >= 0 && index < udp.Length ? udp[index] : null;
+    }
+
+    /// <summary>The handler of one connection: the C callbacks, behind a decoder when the server frames messages.</summary>
+    private IConnectionHandler HandlerFor(NativeHandler handler) => _framing switch
+    {
+        NativeFraming.U32BigEndian => new LengthPrefixFraming(handler, _maxFrameBytes == 0 ? LengthPrefixFraming.DefaultMaxFrameBytes : _maxFrameBytes),
+        NativeFraming.Line => new LineFraming(handler, _maxFrameBytes == 0 ? LineFraming.DefaultMaxLineBytes : _maxFrameBytes),
+        _ => handler,
     };
 
-    private static Func<Connection, IConnectionHandler> Shared(IConnectionHandler handler) => _ => handler;
+    /// <summary>
+    /// The handler of each accepted connection. A length prefix decoder keeps its state on the
+    /// connection, so one serves them all; a line decoder keeps the partial line, so one each.
+    /// </summary>
+    private Func<Connection, IConnectionHandler> AcceptedHandlers()
+    {
+        if (_framing == NativeFraming.Line) return _ => HandlerFor(Handler);
+        IConnectionHandler shared = HandlerFor(Handler);
+        return _ => shared;
+    }
 
     // Holds a table entry while a server binds, outside the lock.
-    private static readonly EmbeddedServer Placeholder = new(-1, -1, null!, null!);
+    private static readonly EmbeddedServer Placeholder = new(-1, -1, null!, null!, NativeFraming.None, 0);
 
     /// <summary>The live server of <paramref name="handle"/>, or null.</summary>
     public static EmbeddedServer? Find(int handle)
@@ -150,6 +221,7 @@ internal sealed unsafe class EmbeddedServer
     {
         Stop();
         Group.Dispose();
+        NativeTimer.ForgetAll(this);
         lock (TableLock)
         {
             Table[Index] = null;

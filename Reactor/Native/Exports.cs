@@ -8,9 +8,9 @@ namespace Reactor.Native;
 /// The C entry points of reactor.h. Each is coarse (one transition into managed code per call),
 /// validates its arguments, and catches everything: no exception ever crosses into C.
 /// </summary>
-internal static unsafe class Exports
+internal static unsafe partial class Exports
 {
-    private const int AbiVersion = 1;
+    private const int AbiVersion = 2;
 
     [UnmanagedCallersOnly(EntryPoint = "reactor_abi_version")]
     public static int AbiVersionExport() => AbiVersion;
@@ -27,25 +27,36 @@ internal static unsafe class Exports
     [UnmanagedCallersOnly(EntryPoint = "reactor_server_start")]
     public static int ServerStart(byte* address, int port, NativeOptions* options, NativeCallbacks* callbacks, void* user, int* server)
     {
+        if (address == null) return NativeErrors.Fail(NativeErrors.EINVAL, "reactor_server_start: address must not be NULL (reactor_loops_start starts loops that listen nowhere)");
+        return Start("reactor_server_start", address, port, options, callbacks, user, server);
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "reactor_loops_start")]
+    public static int LoopsStart(NativeOptions* options, NativeCallbacks* callbacks, void* user, int* server) =>
+        Start("reactor_loops_start", null, 0, options, callbacks, user, server);
+
+    /// <summary>Starts a server; with <paramref name="address"/> null its loops listen nowhere.</summary>
+    private static int Start(string call, byte* address, int port, NativeOptions* options, NativeCallbacks* callbacks, void* user, int* server)
+    {
         try
         {
-            if (address == null || callbacks == null || server == null)
-                return NativeErrors.Fail(NativeErrors.EINVAL, "reactor_server_start: address, callbacks and server must not be NULL");
+            if (callbacks == null || server == null)
+                return NativeErrors.Fail(NativeErrors.EINVAL, $"{call}: callbacks and server must not be NULL");
             if (callbacks->size < sizeof(NativeCallbacks))
-                return NativeErrors.Fail(NativeErrors.EINVAL, $"reactor_server_start: callbacks->size is {callbacks->size}, expected {sizeof(NativeCallbacks)}");
+                return NativeErrors.Fail(NativeErrors.EINVAL, $"{call}: callbacks->size is {callbacks->size}, expected {sizeof(NativeCallbacks)}");
             if (callbacks->on_data == null)
-                return NativeErrors.Fail(NativeErrors.EINVAL, "reactor_server_start: callbacks->on_data must not be NULL");
+                return NativeErrors.Fail(NativeErrors.EINVAL, $"{call}: callbacks->on_data must not be NULL");
             // Read only the option fields the caller's struct has (older callers pass a smaller size).
             NativeOptions o = default;
             if (options != null)
             {
                 if (options->size < sizeof(uint))
-                    return NativeErrors.Fail(NativeErrors.EINVAL, "reactor_server_start: options->size must be sizeof(reactor_options)");
+                    return NativeErrors.Fail(NativeErrors.EINVAL, $"{call}: options->size must be sizeof(reactor_options)");
                 Buffer.MemoryCopy(options, &o, sizeof(NativeOptions), Math.Min(options->size, (uint)sizeof(NativeOptions)));
             }
-            string text = Marshal.PtrToStringUTF8((nint)address) ?? "";
+            string? text = address == null ? null : Marshal.PtrToStringUTF8((nint)address) ?? "";
             int handle = EmbeddedServer.Start(text, port, o, *callbacks, user);
-            if (handle == 0) return NativeErrors.Fail(NativeErrors.ELIMIT, $"reactor_server_start: too many servers ({ConnectionHandle.MaxServers})");
+            if (handle == 0) return NativeErrors.Fail(NativeErrors.ELIMIT, $"{call}: too many servers ({ConnectionHandle.MaxServers})");
             *server = handle;
             return NativeErrors.Ok;
         }
@@ -61,7 +72,9 @@ internal static unsafe class Exports
         try
         {
             EmbeddedServer? s = EmbeddedServer.Find(server);
-            return s is null ? BadServer("reactor_server_port", server) : s.Group.LocalEndPoint!.Port;
+            if (s is null) return BadServer("reactor_server_port", server);
+            return s.Group.LocalEndPoint is { } local ? local.Port
+                : NativeErrors.Fail(NativeErrors.EINVAL, "reactor_server_port: the server listens nowhere (started by reactor_loops_start)");
         }
         catch (Exception e)
         {

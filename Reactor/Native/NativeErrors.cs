@@ -9,14 +9,18 @@ namespace Reactor.Native;
 internal static unsafe class NativeErrors
 {
     internal const int Ok = 0;
+    internal const int ENOENT = -(int)ErrorCode.NoSuchFile;
     internal const int EBADF = -(int)ErrorCode.BadDescriptor;
     internal const int EINVAL = -(int)ErrorCode.InvalidArgument;
     internal const int EDEADLK = -35;
     internal const int ENOTCONN = -(int)ErrorCode.NotConnected;
     internal const int ETIMEDOUT = -(int)ErrorCode.TimedOut;
+    internal const int EMSGSIZE = -90;
     internal const int EALREADY = -114;
+    internal const int ECANCELED = -(int)ErrorCode.Canceled;
     internal const int EINTERNAL = -4000;
     internal const int ELIMIT = -4001;
+    internal const int EWRONGTHREAD = -4002;
 
     // Texts handed to C live for the whole process: one native copy per distinct code.
     private static readonly ConcurrentDictionary<int, nint> Texts = new();
@@ -31,8 +35,10 @@ internal static unsafe class NativeErrors
         Ok => "ok",
         EINTERNAL => "internal error in Reactor",
         ELIMIT => "too many servers",
+        EWRONGTHREAD => "called from a thread other than the connection's loop",
         ENOTCONN => "connection is closed or the handle is stale",
         EBADF => "not a live server handle",
+        ENOENT => "no such timer: it already ran its last time or was cancelled",
         < 0 and > -4000 => Sys.StrError((ErrorCode)(-code)).ToLowerInvariant(),
         _ => "unknown error",
     };

@@ -37,15 +37,31 @@ internal enum NativeFraming : uint
 /// <summary>
 /// Forwards connection events to the C callbacks of one embedded server: bytes as they arrive, or
 /// (as the frame handler behind a decoder, with reactor_options.framing) one whole message per on_data.
+/// A connection made by reactor_connect has a handler of its own whose open goes to on_connect.
 /// </summary>
-internal sealed unsafe class NativeHandler(int serverIndex, int serverGeneration, NativeCallbacks callbacks, void* user) : IConnectionHandler, IFrameHandler
+internal sealed unsafe class NativeHandler(int serverIndex, int serverGeneration, NativeCallbacks callbacks, void* user, ConnectionData connectionData) : IConnectionHandler, IFrameHandler
 {
+    /// <summary>The data pointers of this server's connections.</summary>
+    public ConnectionData Data => connectionData;
+
+    private delegate* unmanaged<ulong, int, void*, void> _onConnect;
+    private void* _connectArg;
+
+    /// <summary>The handler of one outbound connection: the same callbacks, except that its open calls <paramref name="onConnect"/>.</summary>
+    public NativeHandler ForConnect(delegate* unmanaged<ulong, int, void*, void> onConnect, void* arg) =>
+        new(serverIndex, serverGeneration, callbacks, user, connectionData) { _onConnect = onConnect, _connectArg = arg };
+
     public ulong HandleOf(Connection c) => ConnectionHandle.Pack(serverIndex, serverGeneration, c.Loop.Id, c.Token);
 
     public void OnOpen(Connection connection)
     {
-        if (callbacks.on_open != null) callbacks.on_open(HandleOf(connection), user);
+        connectionData.Clear(connection);
+        if (_onConnect != null) _onConnect(HandleOf(connection), NativeErrors.Ok, _connectArg);
+        else if (callbacks.on_open != null) callbacks.on_open(HandleOf(connection), user);
     }
+
+    /// <summary>Tells on_connect that the connect failed.</summary>
+    public void OnConnectFailed(ErrorCode error) => _onConnect(0, -(int)error, _connectArg);
 
     public int OnData(Connection connection, Span<byte> data)
     {
@@ -61,6 +77,24 @@ internal sealed unsafe class NativeHandler(int serverIndex, int serverGeneration
 
     public void OnClose(Connection connection, CloseReason reason)
     {
-        if (callbacks.on_close != null) callbacks.on_close(HandleOf(connection), (int)reason, (ulong)connection.PendingBytes, user);
+        if (callbacks.on_close == null) return;
+        ulong handle = HandleOf(connection);
+        t_closingHandle = handle;
+        t_closing = connection;
+        try
+        {
+            callbacks.on_close(handle, (int)reason, (ulong)connection.PendingBytes, user);
+        }
+        finally
+        {
+            t_closing = null;
+        }
     }
+
+    // The connection whose on_close runs on this thread: its slot is free, its data still readable.
+    [ThreadStatic] private static Connection? t_closing;
+    [ThreadStatic] private static ulong t_closingHandle;
+
+    /// <summary>The connection of <paramref name="handle"/> if its on_close is running on this thread, else null.</summary>
+    public static Connection? Closing(ulong handle) => t_closing is not null && t_closingHandle == handle ? t_closing : null;
 }

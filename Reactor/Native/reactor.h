@@ -21,6 +21,13 @@
  *   reactor_server_stop      yes (returns at once)      yes (returns at once)
  *   reactor_server_wait      no: REACTOR_EDEADLK        yes
  *   reactor_server_destroy   no: REACTOR_EDEADLK        yes
+ *   reactor_pause / _resume  yes: done at once          yes: handed to the loop, done later  (v2)
+ *   reactor_conn_set_data, _get_data, _peer_address, _local_address, reactor_pending_bytes
+ *                            only on the connection's own loop; elsewhere REACTOR_EWRONGTHREAD (v2)
+ *   reactor_connect, reactor_timer_start, reactor_post, reactor_udp_send
+ *                            yes                        yes (v2; callbacks run later on the loop)
+ *   reactor_timer_cancel     yes                        yes: waits for a running callback (v2)
+ *   reactor_udp_bind         no: REACTOR_EDEADLK        yes (v2)
  *
  * Re-entrancy: a callback never runs nested inside another callback of the same loop. A close
  * caused inside a callback (reactor_close, or a send that finds the peer gone, on any connection
@@ -37,12 +44,13 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define REACTOR_ABI_VERSION 1
+#define REACTOR_ABI_VERSION 2   /* 2 added the calls marked "v2"; a v1 program works unchanged */
 
 enum reactor_error {
     REACTOR_OK = 0,
@@ -55,9 +63,14 @@ enum reactor_error {
     REACTOR_EADDRINUSE = -98,
     REACTOR_EADDRNOTAVAIL = -99,   /* the bind address is not on this machine */
     REACTOR_ENOTCONN = -107,       /* the connection is closed, closing, or the handle is stale */
-    REACTOR_ETIMEDOUT = -110,      /* reactor_server_wait ran out of time */
+    REACTOR_ENOENT = -2,           /* v2: a timer that already ran its last time, was cancelled, or never was */
+    REACTOR_EMSGSIZE = -90,        /* v2: a datagram larger than the server's largest (65,535 bytes) */
+    REACTOR_ETIMEDOUT = -110,      /* reactor_server_wait ran out of time; v2: a connect past its timeout */
+    REACTOR_ECONNREFUSED = -111,   /* v2: nothing listens at the address reactor_connect was given */
     REACTOR_EALREADY = -114,       /* reactor_server_stop called twice */
+    REACTOR_ECANCELED = -125,      /* v2: the server stopped before a connect finished */
     REACTOR_ELIMIT = -4001,        /* too many servers at once (64) */
+    REACTOR_EWRONGTHREAD = -4002,  /* v2: a call that only the connection's own loop thread may make */
     REACTOR_EINTERNAL = -4000      /* an unexpected failure inside Reactor; see reactor_last_error */
 };
 
@@ -142,6 +155,13 @@ const char *reactor_version(void);
 int reactor_server_start(const char *address, int port, const reactor_options *options,
                          const reactor_callbacks *callbacks, void *user, reactor_server_t *server);
 
+/* v2: starts the loops of a server that listens nowhere, for a program that only makes
+   connections (reactor_connect), timers, posted work or UDP sockets. Otherwise as
+   reactor_server_start: the handle works with every call taking a reactor_server_t, and
+   reactor_server_port returns REACTOR_EINVAL. */
+int reactor_loops_start(const reactor_options *options, const reactor_callbacks *callbacks, void *user,
+                        reactor_server_t *server);
+
 /* The port the server is bound to (useful after port 0), or a negative error. Any thread. */
 int reactor_server_port(reactor_server_t server);
 
@@ -172,6 +192,112 @@ int reactor_send(reactor_conn_t conn, const void *data, size_t length);
 /* Closes gracefully: queued output is delivered first, then on_close runs with
    REACTOR_CLOSE_LOCAL. Threads as for reactor_send. */
 int reactor_close(reactor_conn_t conn);
+
+/* ---- v2: per-connection data, addresses, flow control ----
+   These calls read or change the connection's own state, so they run only on the connection's
+   loop thread (inside a callback of that loop, a timer or posted work there); from any other
+   thread they return REACTOR_EWRONGTHREAD. reactor_conn_loop says which loop that is, and
+   reactor_post runs code there. A closed or stale handle gives REACTOR_ENOTCONN. */
+
+/* Keeps `data` with the connection. It starts NULL when the connection opens (before on_open or
+   on_connect), and stays readable until on_close returns, so on_close is the place to free it. */
+int reactor_conn_set_data(reactor_conn_t conn, void *data);
+
+/* Stores the connection's data pointer (NULL if never set) in *data. */
+int reactor_conn_get_data(reactor_conn_t conn, void **data);
+
+/* The peer's (or, with local_address, our own) address and port, in *address: a sockaddr_in or
+   sockaddr_in6 (an IPv4 client of a "::" server appears as ::ffff:a.b.c.d). REACTOR_ENOTCONN when
+   the kernel no longer knows the peer (it reset before the call). */
+int reactor_conn_peer_address(reactor_conn_t conn, struct sockaddr_storage *address);
+int reactor_conn_local_address(reactor_conn_t conn, struct sockaddr_storage *address);
+
+/* Writes `address` as text into `text` ("127.0.0.1:7000", "[::1]:7000"), NUL-terminated, and
+   returns its length; REACTOR_EINVAL for a family other than AF_INET/AF_INET6 or a `size` below
+   REACTOR_ADDRESS_TEXT_MAX. Any thread. */
+#define REACTOR_ADDRESS_TEXT_MAX 56
+int reactor_format_address(const struct sockaddr *address, char *text, size_t size);
+
+/* Stops reading the connection until reactor_resume: on_data is not called, the kernel's buffer
+   fills and TCP slows the peer down; nothing is lost. Independent of the pause that output above
+   max_pending_bytes causes. Threads as for reactor_send (from another thread: done shortly). */
+int reactor_pause(reactor_conn_t conn);
+int reactor_resume(reactor_conn_t conn);
+
+/* Bytes accepted by reactor_send that the kernel has not taken yet, in *bytes: a program that
+   generates output applies its own backpressure by sending less while this is high. */
+int reactor_pending_bytes(reactor_conn_t conn, uint64_t *bytes);
+
+/* The index (0 to loop_count - 1) of the loop that owns the connection, or REACTOR_ENOTCONN for a
+   handle of no live server. Any thread. */
+int reactor_conn_loop(reactor_conn_t conn);
+
+/* ---- v2: outbound connections, timers, posted work ----
+   `loop` picks the loop (0 to loop_count - 1) that runs the callback and owns what it creates;
+   REACTOR_ANY_LOOP takes them in turn. Each call may be made from any thread, callbacks included,
+   and its callback always runs later on the loop thread, never nested inside the caller. On a
+   stopping server: REACTOR_ECANCELED (work accepted just before the stop may not run). */
+#define REACTOR_ANY_LOOP (-1)
+
+/* Called once per reactor_connect: with the new connection and status 0, in place of on_open
+   (then on_data and on_close follow as for accepted connections, with the server's framing), or
+   with conn 0 and a negative error: REACTOR_ECONNREFUSED, REACTOR_ETIMEDOUT (timeout_ms passed),
+   REACTOR_ECANCELED (the server stopped first), or another negative errno. */
+typedef void (*reactor_connect_cb)(reactor_conn_t conn, int status, void *arg);
+
+/* Opens a TCP connection to `address` (IPv4 or IPv6 text, or "localhost"):`port` without
+   blocking. timeout_ms 0 leaves it to the kernel (about 2 minutes for an unanswered SYN).
+   Returns 0 once the connect is started; every outcome reaches on_connect. */
+int reactor_connect(reactor_server_t server, int loop, const char *address, int port, uint32_t timeout_ms,
+                    reactor_connect_cb on_connect, void *arg);
+
+typedef uint64_t reactor_timer_t;   /* a timer; never 0, never reused */
+typedef void (*reactor_timer_cb)(reactor_timer_t timer, void *arg);
+
+/* Runs on_timer(timer, arg) on the loop after delay_ms, then every repeat_ms if it is not 0, until
+   cancelled or the server stops (a repeat counts from when the callback started). A timer never
+   fires before its time (CLOCK_MONOTONIC, from the call), and may fire up to a few ms late: the
+   loop sleeps on a clock that ticks every 1 to 4 ms. Stores the timer in *timer (may be NULL). */
+int reactor_timer_start(reactor_server_t server, int loop, uint64_t delay_ms, uint64_t repeat_ms,
+                        reactor_timer_cb on_timer, void *arg, reactor_timer_t *timer);
+
+/* Cancels a timer: once this returns 0 its callback never starts again, so `arg` may be freed.
+   Called from another thread while the callback runs, it waits for the callback to return.
+   REACTOR_ENOENT when it already ran its last time, was cancelled before, or its server is gone.
+   Any thread, the timer's own callback included. */
+int reactor_timer_cancel(reactor_timer_t timer);
+
+/* Runs fn(arg) on the loop thread soon. Items posted from one thread run in order. */
+int reactor_post(reactor_server_t server, int loop, void (*fn)(void *arg), void *arg);
+
+/* ---- v2: UDP ----
+   A UDP socket is bound once per loop on the same port (SO_REUSEPORT, as the TCP listeners):
+   the kernel keeps one peer's datagrams on one loop, in order. Datagrams are read in batches
+   (recvmmsg) and sends made during one loop iteration leave together (sendmmsg). It lives until
+   its server stops. */
+typedef uint64_t reactor_udp_t;
+
+/* One whole datagram (a larger one than 65,535 bytes cannot exist; the kernel's truncated ones are
+   counted and dropped). `data` and `from` are valid only during the call. `socket` is the receiving
+   loop's socket: a reply sent through it from here leaves in that loop's next batch. */
+typedef void (*reactor_datagram_cb)(reactor_udp_t socket, const uint8_t *data, size_t length,
+                                    const struct sockaddr *from, void *arg);
+
+/* Binds `address`:`port` (port 0 picks one: reactor_udp_port tells it) on every loop of the
+   server and delivers datagrams to on_datagram. Stores the socket in *socket. Not from a
+   callback of the same server (REACTOR_EDEADLK): it waits for each loop to bind. */
+int reactor_udp_bind(reactor_server_t server, const char *address, int port,
+                     reactor_datagram_cb on_datagram, void *arg, reactor_udp_t *socket);
+
+/* The port a UDP socket is bound to, or a negative error. Any thread. */
+int reactor_udp_port(reactor_udp_t socket);
+
+/* Sends one datagram of `length` bytes to `to` (a sockaddr_in or sockaddr_in6, as on_datagram's
+   `from`). Threads as for reactor_send: from the socket's loop it is queued for the batch at
+   once; from elsewhere it is copied and handed to that loop. As UDP does, a datagram the kernel
+   has no room for is dropped (and counted), never queued without bound. REACTOR_EMSGSIZE above
+   65,535 bytes. */
+int reactor_udp_send(reactor_udp_t socket, const struct sockaddr *to, const void *data, size_t length);
 
 /* A short text for an error code, e.g. "address already in use". A static string. */
 const char *reactor_strerror(int code);

@@ -1,39 +1,10 @@
 /*
- * Exercises every function of reactor.h from C, success and error paths, over loopback.
+ * Exercises every function of ABI version 1 of reactor.h from C, success and error paths, over
+ * loopback (c_api_v2_test.c covers what version 2 added).
  * Prints one line per check and exits 1 if any failed. Built and run by ./build.sh test
  * (through CAbiTests.cs) against artifacts/lib/libreactor.a.
  */
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
-#include <pthread.h>
-#include <stdatomic.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
-
-#include "reactor.h"
-
-static int failures, checks;
-
-#define CHECK(cond, ...) do { \
-    checks++; \
-    if (cond) { printf("ok   "); } else { failures++; printf("FAIL "); } \
-    printf(__VA_ARGS__); printf("  [%s:%d]\n", __FILE__, __LINE__); fflush(stdout); \
-} while (0)
-
-/* Evaluates `call` once, then compares its code, naming both codes and the last error message. */
-#define CHECK_RC(call, expected, what) do { \
-    int rc_ = (call); \
-    CHECK(rc_ == (expected), "%s: got %d (%s), expected %d (%s); last error: %s", \
-        what, rc_, reactor_strerror(rc_), (expected), reactor_strerror(expected), reactor_last_error()); \
-} while (0)
-
-/* Results that callbacks store for the main thread; Unset until a callback stores one. */
-enum { Unset = 1 };
+#include "c_test.h"
 
 /* ---- a connection-counting echo server whose clients steer it with one-byte commands ---- */
 
@@ -101,52 +72,6 @@ static void on_close(reactor_conn_t conn, int reason, uint64_t unsent, void *use
 }
 
 static const reactor_callbacks callbacks = { sizeof callbacks, on_open, on_data, on_close };
-
-/* ---- plain blocking client sockets ---- */
-
-static int connect_to(int port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    struct timeval tv = { .tv_sec = 10 };
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) { perror("connect"); exit(1); }
-    return fd;
-}
-
-static int write_all(int fd, const void *p, size_t n)
-{
-    for (size_t done = 0; done < n;) {
-        ssize_t k = send(fd, (const char *)p + done, n - done, MSG_NOSIGNAL);
-        if (k <= 0) return -1;
-        done += (size_t)k;
-    }
-    return 0;
-}
-
-static ssize_t read_exact(int fd, void *p, size_t n)
-{
-    size_t done = 0;
-    while (done < n) {
-        ssize_t k = recv(fd, (char *)p + done, n - done, 0);
-        if (k <= 0) break;
-        done += (size_t)k;
-    }
-    return (ssize_t)done;
-}
-
-/* True when the peer closed: recv returns 0 (within the 10 s receive timeout). */
-static int reads_eof(int fd)
-{
-    char b;
-    return recv(fd, &b, 1, 0) == 0;
-}
-
-static void wait_for(_Atomic int *value, int at_least)
-{
-    for (int i = 0; i < 1000 && atomic_load(value) < at_least; i++) usleep(5000);
-}
 
 /* ---- echo many clients on many threads; every byte compared ---- */
 
@@ -255,12 +180,6 @@ static void test_echo(void)
     CHECK_RC(atomic_load(&s.send_in_on_close_rc), REACTOR_ENOTCONN, "reactor_send inside on_close");
     CHECK(atomic_load(&s.wrong_user) == 0, "on_data never got an empty buffer");
     CHECK_RC(reactor_server_destroy(s.server), REACTOR_OK, "destroy a running server");
-}
-
-static int wait_set(_Atomic int *value)
-{
-    for (int i = 0; i < 1000 && atomic_load(value) == Unset; i++) usleep(5000);
-    return atomic_load(value);
 }
 
 /* One loop, so a callback can reach any connection's handle on its own thread. */
