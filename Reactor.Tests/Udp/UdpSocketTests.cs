@@ -117,4 +117,22 @@ public class UdpSocketTests
         var e = Assert.Throws<ReactorException>(() => group.ServeUdp(new UdpEchoHandler()));
         Assert.Equal(ErrorCode.AddressInUse, e.Error);
     }
+
+    [Fact]
+    public async Task OpenUdp_OnRunningGroup_EverySocketOnItsOwnLoopAndEchoes()
+    {
+        using var group = new LoopGroup(new ReactorOptions { LoopCount = 2 });
+        group.Start();
+        UdpSocket[] sockets = group.OpenUdp(new IPEndPoint(IPAddress.Loopback, 0), new UdpEchoHandler());
+        Assert.Equal(group.Loops, sockets.Select(s => s.Loop));
+        Assert.Equal(sockets[0].LocalEndPoint, sockets[1].LocalEndPoint);   // port 0: the second loop joined the first's port
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        Assert.Equal("ping"u8.ToArray(), await RoundTrip(client, sockets[0].LocalEndPoint, "ping"u8.ToArray()));
+
+        // The same port again while these hold it: refused, and nothing left open on either loop.
+        int before = group.Loops.Sum(l => TestServer.OnLoop(l, x => x.RegistrationCount));
+        var e = Assert.Throws<ReactorException>(() => group.OpenUdp(sockets[0].LocalEndPoint, new UdpEchoHandler()));
+        Assert.Equal(ErrorCode.AddressInUse, e.Error);
+        Assert.Equal(before, group.Loops.Sum(l => TestServer.OnLoop(l, x => x.RegistrationCount)));
+    }
 }
