@@ -88,32 +88,24 @@ internal static unsafe partial class Exports
     }
 
     [UnmanagedCallersOnly(EntryPoint = "reactor_pause")]
-    public static int Pause(ulong conn)
+    public static int Pause(ulong conn) => SetReading("reactor_pause", conn, static (c, _) =>
     {
-        try
-        {
-            return OnConnection("reactor_pause", conn, default, static (c, _) =>
-            {
-                c.PauseReading();
-                return c.IsOpen;
-            });
-        }
-        catch (Exception e)
-        {
-            return NativeErrors.Fail(e);
-        }
-    }
+        c.PauseReading();
+        return c.IsOpen;
+    });
 
     [UnmanagedCallersOnly(EntryPoint = "reactor_resume")]
-    public static int Resume(ulong conn)
+    public static int Resume(ulong conn) => SetReading("reactor_resume", conn, static (c, _) =>
+    {
+        c.ResumeReading();
+        return c.IsOpen;
+    });
+
+    private static int SetReading(string call, ulong conn, ConnectionAction action)
     {
         try
         {
-            return OnConnection("reactor_resume", conn, default, static (c, _) =>
-            {
-                c.ResumeReading();
-                return c.IsOpen;
-            });
+            return OnConnection(call, conn, default, action);
         }
         catch (Exception e)
         {
