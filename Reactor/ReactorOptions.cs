@@ -30,11 +30,58 @@ public sealed class ReactorOptions
     /// <summary>Pin loop i to core i modulo the core count. Defaults to false.</summary>
     public bool PinThreads { get; set; }
 
-    /// <summary>listen(2) backlog per listener; the kernel caps it at net.core.somaxconn. Defaults to 4096.</summary>
+    /// <summary>
+    /// listen(2) backlog per listener; the kernel caps it at net.core.somaxconn
+    /// (<see cref="LoopGroup.SocketSettings"/> gives the value in effect). Listeners passed in
+    /// <see cref="ListenFds"/> keep the backlog their creator gave them. Defaults to 4096.
+    /// </summary>
     public int Backlog { get; set; } = 4096;
 
-    /// <summary>Set TCP_NODELAY on accepted sockets, as every latency guide advises. Defaults to true.</summary>
+    /// <summary>
+    /// TCP_NODELAY on every TCP socket: small replies leave at once instead of waiting for an ACK
+    /// (Nagle), as every latency guide advises. Set on the listeners, whose accepted sockets inherit
+    /// it, and on outgoing connections. Defaults to true.
+    /// </summary>
     public bool NoDelay { get; set; } = true;
+
+    /// <summary>
+    /// SO_RCVBUF in bytes for every socket Reactor makes: set on the listeners before listen(2), so
+    /// accepted sockets inherit it and their handshake offers a window scale that fits it; on
+    /// outgoing connections before connect(2); on UDP sockets. A size set by hand turns receive
+    /// autotuning off for the socket. The kernel doubles it and caps it at twice net.core.rmem_max:
+    /// <see cref="LoopGroup.SocketSettings"/> gives the value in effect. 0 leaves the kernel's default
+    /// and autotuning. Defaults to 0.
+    /// </summary>
+    public int ReceiveBufferSize { get; set; }
+
+    /// <summary>
+    /// SO_SNDBUF in bytes, set where <see cref="ReceiveBufferSize"/> is; capped at twice
+    /// net.core.wmem_max. 0 leaves the kernel's default and autotuning. Defaults to 0.
+    /// </summary>
+    public int SendBufferSize { get; set; }
+
+    /// <summary>
+    /// Turns TCP keep-alive on (SO_KEEPALIVE) for every TCP socket with this much silence before the
+    /// first probe (TCP_KEEPIDLE), so a peer that vanished without a FIN or RST is found and its
+    /// connection closed with <see cref="CloseReason.Error"/> (ETIMEDOUT). Whole seconds, up to
+    /// 32767 s. Set on the listeners (inherited by accepted sockets) and on outgoing connections.
+    /// <see cref="TimeSpan.Zero"/> leaves keep-alive off. Defaults to off.
+    /// </summary>
+    public TimeSpan KeepAliveIdle { get; set; }
+
+    /// <summary>
+    /// Time between keep-alive probes (TCP_KEEPINTVL), whole seconds up to 32767 s; only with
+    /// <see cref="KeepAliveIdle"/>. <see cref="TimeSpan.Zero"/> leaves the kernel's default
+    /// (net.ipv4.tcp_keepalive_intvl, 75 s). Defaults to zero.
+    /// </summary>
+    public TimeSpan KeepAliveInterval { get; set; }
+
+    /// <summary>
+    /// Unanswered keep-alive probes before the connection is dropped (TCP_KEEPCNT), 1 to 127; only
+    /// with <see cref="KeepAliveIdle"/>. 0 leaves the kernel's default (net.ipv4.tcp_keepalive_probes, 9).
+    /// Defaults to 0.
+    /// </summary>
+    public int KeepAliveCount { get; set; }
 
     /// <summary>
     /// Size of one pool chunk and of one recv(2), and the default of
@@ -115,6 +162,13 @@ public sealed class ReactorOptions
         if (Port is < 0 or > 65535) throw Invalid($"Port is {Port}: it must be 0 to 65535");
         if (LoopCount < 1) throw Invalid($"LoopCount is {LoopCount}: at least one loop is needed");
         if (Backlog < 1) throw Invalid($"Backlog is {Backlog}: it must be positive");
+        if (ReceiveBufferSize < 0) throw Invalid($"ReceiveBufferSize is {ReceiveBufferSize}: it must be 0 (the kernel's default) or a number of bytes");
+        if (SendBufferSize < 0) throw Invalid($"SendBufferSize is {SendBufferSize}: it must be 0 (the kernel's default) or a number of bytes");
+        ValidateKeepAliveSeconds(KeepAliveIdle, nameof(KeepAliveIdle));
+        ValidateKeepAliveSeconds(KeepAliveInterval, nameof(KeepAliveInterval));
+        if (KeepAliveCount is < 0 or > MaxKeepAliveCount) throw Invalid($"KeepAliveCount is {KeepAliveCount}: it must be 0 (the kernel's default) to {MaxKeepAliveCount}");
+        if (KeepAliveIdle == TimeSpan.Zero && (KeepAliveInterval != TimeSpan.Zero || KeepAliveCount != 0))
+            throw Invalid("KeepAliveInterval and KeepAliveCount need KeepAliveIdle: without it keep-alive is off");
         if (BufferSize < 1024) throw Invalid($"BufferSize is {BufferSize}: it must be at least 1 KiB");
         if (MaxPendingBytes < BufferSize) throw Invalid($"MaxPendingBytes is {MaxPendingBytes}: it must be at least BufferSize ({BufferSize})");
         if (MaxPoolBytes < (long)BufferSize * ChunksPerSlab) throw Invalid($"MaxPoolBytes is {MaxPoolBytes}: it must hold at least one slab ({(long)BufferSize * ChunksPerSlab} bytes)");
@@ -123,6 +177,16 @@ public sealed class ReactorOptions
         if (BatchSize < 1) throw Invalid($"BatchSize is {BatchSize}: it must be positive");
         if (DatagramBatch is < 1 or > 1024) throw Invalid($"DatagramBatch is {DatagramBatch}: it must be 1 to 1024");
         if (MaxDatagramBytes is < 1 or > 65535) throw Invalid($"MaxDatagramBytes is {MaxDatagramBytes}: it must be 1 to 65535");
+    }
+
+    // tcp(7): TCP_KEEPIDLE and TCP_KEEPINTVL take 1 to 32767 s (MAX_TCP_KEEPIDLE), TCP_KEEPCNT 1 to 127.
+    internal const int MaxKeepAliveSeconds = 32767;
+    internal const int MaxKeepAliveCount = 127;
+
+    private static void ValidateKeepAliveSeconds(TimeSpan value, string name)
+    {
+        if (value != TimeSpan.Zero && (value.Ticks % TimeSpan.TicksPerSecond != 0 || value < TimeSpan.FromSeconds(1) || value > TimeSpan.FromSeconds(MaxKeepAliveSeconds)))
+            throw Invalid($"{name} is {value}: it must be zero or whole seconds from 1 to {MaxKeepAliveSeconds}");
     }
 
     private static ArgumentException Invalid(string message) => new(message);

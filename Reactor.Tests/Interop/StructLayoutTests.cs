@@ -36,6 +36,8 @@ public unsafe class StructLayoutTests
         Assert.Equal(56, sizeof(msghdr));
         Assert.Equal(16, (int)Marshal.OffsetOf<msghdr>(nameof(msghdr.msg_iov)));
         Assert.Equal(48, (int)Marshal.OffsetOf<msghdr>(nameof(msghdr.msg_flags)));
+        Assert.Equal(24, (int)Marshal.OffsetOf<tcp_info>(nameof(tcp_info.tcpi_unacked)));
+        Assert.Equal(28, (int)Marshal.OffsetOf<tcp_info>(nameof(tcp_info.tcpi_sacked)));
         Assert.Equal(16, sizeof(timespec));
         Assert.Equal(16, sizeof(rlimit));
     }

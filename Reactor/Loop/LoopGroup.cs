@@ -32,6 +32,14 @@ public sealed class LoopGroup : IDisposable
     public IPEndPoint? LocalEndPoint { get; private set; }
 
     /// <summary>
+    /// The socket options in effect on the listeners (or UDP sockets), read back from the kernel
+    /// once they were set: the buffer sizes doubled and capped, the backlog capped at
+    /// net.core.somaxconn. Accepted connections inherit them. Null until <c>Serve</c> or
+    /// <see cref="ServeUdp"/> returned. Any thread.
+    /// </summary>
+    public SocketSettings? SocketSettings { get; private set; }
+
+    /// <summary>
     /// Serves every connection with one shared <paramref name="handler"/>, which must then be safe
     /// for concurrent loops and keep per-connection state elsewhere. See <see cref="Serve(Func{Connection, IConnectionHandler})"/>.
     /// </summary>
@@ -63,7 +71,7 @@ public sealed class LoopGroup : IDisposable
             if (port != 0) Sockets.EnsurePortFree(_options.BindAddress, port);
             foreach (EventLoop loop in _loops)
             {
-                int fd = Sockets.Listen(_options.BindAddress, port, _options.Backlog);
+                int fd = Sockets.Listen(_options.BindAddress, port, _options);
                 var listener = new Listener(loop, fd, newHandler, limit);
                 listeners.Add(listener);
                 listener.Register();
@@ -72,6 +80,7 @@ public sealed class LoopGroup : IDisposable
                 {
                     LocalEndPoint = Sockets.LocalEndPoint(fd);
                     port = LocalEndPoint.Port;
+                    SocketSettings = Sockets.ReadSettings(fd, stream: true);
                 }
             }
         }
@@ -95,6 +104,7 @@ public sealed class LoopGroup : IDisposable
         if (_started) throw new InvalidOperationException("the group is already serving");
         UdpSocket[] sockets = OpenUdpSockets(new IPEndPoint(_options.BindAddress, _options.Port), handler, static (_, action) => action());
         LocalEndPoint = sockets[0].LocalEndPoint;
+        SocketSettings = Sockets.ReadSettings(sockets[0].Fd, stream: false);
         Start();
     }
 
@@ -162,11 +172,14 @@ public sealed class LoopGroup : IDisposable
     /// Serves <see cref="ReactorOptions.ListenFds"/>: loop 0 takes each fd itself, the others a
     /// duplicate. The kernel wakes every loop's poller for a new connection on a shared socket and
     /// one accept wins; the others meet EAGAIN, which costs a little CPU but loses nothing.
+    /// The socket options asked for are set on each socket (its accepted sockets inherit them);
+    /// its backlog stays the one its creator chose.
     /// </summary>
     private void AdoptListeners(Func<Connection, IConnectionHandler> newHandler, ConnectionLimit? limit, List<Listener> listeners)
     {
         foreach (int inherited in _options.ListenFds)
         {
+            Sockets.ApplyStreamOptions(inherited, _options, inherited: true);
             for (int i = 0; i < _loops.Length; i++)
             {
                 int fd = i == 0 ? inherited : Sockets.Duplicate(inherited);
@@ -176,6 +189,7 @@ public sealed class LoopGroup : IDisposable
             }
         }
         LocalEndPoint = Sockets.LocalEndPoint(_options.ListenFds[0]);
+        SocketSettings = Sockets.ReadSettings(_options.ListenFds[0], stream: true);
     }
 
     /// <summary>Starts the loop threads without listeners, e.g. for <see cref="EventLoop.Connect"/>.</summary>

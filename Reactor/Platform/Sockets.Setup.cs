@@ -14,9 +14,10 @@ internal static unsafe partial class Sockets
     /// <summary>
     /// A nonblocking listening socket on <paramref name="address"/>:<paramref name="port"/> with
     /// SO_REUSEADDR and SO_REUSEPORT, so every loop binds its own socket to the same port and
-    /// the kernel spreads connections across them.
+    /// the kernel spreads connections across them, and with the socket options and backlog of
+    /// <paramref name="options"/>, set before listen(2) so that accepted sockets inherit them.
     /// </summary>
-    public static int Listen(IPAddress address, int port, int backlog)
+    public static int Listen(IPAddress address, int port, ReactorOptions options)
     {
         int fd = CreateSocket(address, SOCK_STREAM);
         try
@@ -26,8 +27,9 @@ internal static unsafe partial class Sockets
             // "::" takes IPv4 clients too (as ::ffff:a.b.c.d), as nginx and most servers do; the
             // kernel default (net.ipv6.bindv6only) may say otherwise, so it is set explicitly.
             if (address.AddressFamily == AddressFamily.InterNetworkV6) SetOption(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0, "IPV6_V6ONLY");
+            ApplyStreamOptions(fd, options, inherited: false);
             Bind(fd, address, port);
-            Sys.ThrowIfError(Sys.Check(listen(fd, backlog)), $"listen {Format(address, port)}");
+            Sys.ThrowIfError(Sys.Check(listen(fd, options.Backlog)), $"listen {Format(address, port)}");
             return fd;
         }
         catch
@@ -39,16 +41,17 @@ internal static unsafe partial class Sockets
 
     /// <summary>
     /// A nonblocking UDP socket bound to <paramref name="address"/>:<paramref name="port"/>, with
-    /// SO_REUSEPORT so each loop binds its own and the kernel spreads datagrams by source; with
-    /// <paramref name="remote"/> it is connected too (the kernel then reports ICMP errors such as
-    /// port unreachable on it).
+    /// SO_REUSEPORT so each loop binds its own and the kernel spreads datagrams by source, and with
+    /// the buffer sizes of <paramref name="options"/>; with <paramref name="remote"/> it is connected
+    /// too (the kernel then reports ICMP errors such as port unreachable on it).
     /// </summary>
-    public static int BindDatagram(IPAddress address, int port, IPEndPoint? remote)
+    public static int BindDatagram(IPAddress address, int port, IPEndPoint? remote, ReactorOptions options)
     {
         int fd = CreateSocket(address, SOCK_DGRAM);
         try
         {
             SetOption(fd, SOL_SOCKET, SO_REUSEPORT, 1, "SO_REUSEPORT");
+            Sys.ThrowIfError(TryApplyBufferSizes(fd, options, out string option), $"setsockopt({option})");
             if (address.AddressFamily == AddressFamily.InterNetworkV6) SetOption(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0, "IPV6_V6ONLY");
             Bind(fd, address, port);
             if (remote is not null)
@@ -89,12 +92,7 @@ internal static unsafe partial class Sockets
     }
 
     /// <summary>True when <paramref name="fd"/> is a socket in the listening state (SO_ACCEPTCONN).</summary>
-    public static bool IsListening(int fd)
-    {
-        int value = 0;
-        uint length = sizeof(int);
-        return Sys.Check(getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &value, &length)) == 0 && value != 0;
-    }
+    public static bool IsListening(int fd) => TryGet(fd, SOL_SOCKET, SO_ACCEPTCONN) != 0;
 
     /// <summary>Another fd for the same socket, close-on-exec: each loop registers and closes its own copy of an inherited listener.</summary>
     public static int Duplicate(int fd) => Sys.ThrowIfError(Sys.Check(fcntl(fd, F_DUPFD_CLOEXEC, 0)), $"fcntl(F_DUPFD_CLOEXEC) on fd {fd}");
@@ -137,13 +135,6 @@ internal static unsafe partial class Sockets
 
     public static int FamilyOf(IPAddress address) => address.AddressFamily == AddressFamily.InterNetworkV6 ? AF_INET6 : AF_INET;
 
-    /// <summary>TCP_NODELAY: small replies go out at once instead of waiting for an ACK (Nagle).</summary>
-    public static void EnableNoDelay(int fd)
-    {
-        int one = 1;
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(int));
-    }
-
     public static void Bind(int fd, IPAddress address, int port)
     {
         sockaddr_storage sa;
@@ -151,10 +142,8 @@ internal static unsafe partial class Sockets
         Sys.ThrowIfError(Sys.Check(bind(fd, &sa, length)), $"bind {Format(address, port)}");
     }
 
-    public static void SetOption(int fd, int level, int name, int value, string what)
-    {
-        Sys.ThrowIfError(Sys.Check(setsockopt(fd, level, name, &value, sizeof(int))), $"setsockopt({what})");
-    }
+    public static void SetOption(int fd, int level, int name, int value, string what) =>
+        Sys.ThrowIfError(TrySet(fd, level, name, value), $"setsockopt({what})");
 
     /// <summary>The address a socket is bound to.</summary>
     public static IPEndPoint LocalEndPoint(int fd)

@@ -58,6 +58,13 @@ public sealed unsafe partial class Connection : Registration
     }
 
     /// <summary>
+    /// The socket options in effect on this connection, read from the kernel now (several
+    /// getsockopt(2) calls): an accepted connection's are its listener's, an outgoing one's those
+    /// its loop's <see cref="ReactorOptions"/> set before connecting. Null once closed.
+    /// </summary>
+    public SocketSettings? ReadSocketSettings() => Fd >= 0 ? Sockets.ReadSettings(Fd, stream: true) : null;
+
+    /// <summary>
     /// True until the connection is closed or <see cref="Close()"/> or <see cref="Abort()"/> was
     /// called. A half-closed connection (<see cref="ShutdownWrite"/>, or the peer's end of stream)
     /// is still open.

@@ -37,8 +37,14 @@ internal sealed class Connector : Registration
             connector.Report(Sys.ErrorOf(fd));
             return;
         }
-        if (loop.Options.NoDelay) Sockets.EnableNoDelay(fd);
-        int rc = Sockets.StartConnect(fd, remote, source);
+        // Before connect(2): the receive buffer decides the window scale offered in the SYN.
+        int rc = Sockets.TryApplyStreamOptions(fd, loop.Options, inherited: false, out _);
+        if (rc < 0)
+        {
+            connector.Fail(Sys.ErrorOf(rc));
+            return;
+        }
+        rc = Sockets.StartConnect(fd, remote, source);
         if (rc == 0) connector.Succeed();
         else if (rc != -(int)ErrorCode.InProgress) connector.Fail(Sys.ErrorOf(rc));
         else connector.Wait(timeout);

@@ -66,7 +66,7 @@ internal sealed class Listener : Registration
             OwnerLoop.Stats.rejected++;
             return;
         }
-        if (OwnerLoop.Options.NoDelay) Sockets.EnableNoDelay(fd);
+        // No setsockopt here: the socket inherited TCP_NODELAY, buffer sizes and keep-alive from the listener.
         var connection = new Connection(OwnerLoop, fd, _limit);
         IConnectionHandler handler;
         OwnerLoop.CallbackDepth++;

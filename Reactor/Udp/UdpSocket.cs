@@ -93,7 +93,7 @@ public sealed unsafe class UdpSocket : Registration
     /// </summary>
     public static UdpSocket Open(EventLoop loop, IPEndPoint local, IDatagramHandler handler, IPEndPoint? remote = null)
     {
-        int fd = Sockets.BindDatagram(local.Address, local.Port, remote);
+        int fd = Sockets.BindDatagram(local.Address, local.Port, remote, loop.Options);
         UdpSocket socket;
         try
         {

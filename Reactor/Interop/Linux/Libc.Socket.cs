@@ -18,6 +18,7 @@ internal static unsafe partial class Libc
     internal const int SO_ERROR = 4;
     internal const int SO_SNDBUF = 7;
     internal const int SO_RCVBUF = 8;
+    internal const int SO_KEEPALIVE = 9;
     internal const int SO_LINGER = 13;
     internal const int SO_REUSEPORT = 15;
     internal const int SO_ACCEPTCONN = 30;
@@ -25,6 +26,10 @@ internal static unsafe partial class Libc
     internal const int IP_BIND_ADDRESS_NO_PORT = 24;
     internal const int IPPROTO_TCP = 6;
     internal const int TCP_NODELAY = 1;
+    internal const int TCP_KEEPIDLE = 4;
+    internal const int TCP_KEEPINTVL = 5;
+    internal const int TCP_KEEPCNT = 6;
+    internal const int TCP_INFO = 11;
     internal const int IPPROTO_IPV6 = 41;
     internal const int IPV6_V6ONLY = 26;
 
@@ -67,6 +72,30 @@ internal static unsafe partial class Libc
     {
         public void* iov_base;
         public nint iov_len;
+    }
+
+    /// <summary>
+    /// The start of struct tcp_info (linux/tcp.h), as far as Reactor reads it; the kernel copies
+    /// only the length asked for. On a listening socket tcpi_unacked is the accept queue's length
+    /// and tcpi_sacked its limit (the listen backlog after the net.core.somaxconn cap).
+    /// </summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct tcp_info
+    {
+        public byte tcpi_state;
+        public byte tcpi_ca_state;
+        public byte tcpi_retransmits;
+        public byte tcpi_probes;
+        public byte tcpi_backoff;
+        public byte tcpi_options;
+        public byte tcpi_wscale;          // snd_wscale:4, rcv_wscale:4
+        public byte tcpi_flags;           // delivery_rate_app_limited:1, fastopen_client_fail:2
+        public uint tcpi_rto;
+        public uint tcpi_ato;
+        public uint tcpi_snd_mss;
+        public uint tcpi_rcv_mss;
+        public uint tcpi_unacked;
+        public uint tcpi_sacked;
     }
 
     [StructLayout(LayoutKind.Sequential)]
