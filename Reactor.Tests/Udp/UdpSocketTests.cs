@@ -135,4 +135,18 @@ public class UdpSocketTests
         Assert.Equal(ErrorCode.AddressInUse, e.Error);
         Assert.Equal(before, group.Loops.Sum(l => TestServer.OnLoop(l, x => x.RegistrationCount)));
     }
+
+    [Fact]
+    public void Open_BufferSizes_SetOnTheSocketAndTheCappedOneReportedInEffect()
+    {
+        var options = new ReactorOptions { ReceiveBufferSize = 1 << 30, SendBufferSize = 50_000 };
+        using var loop = new EventLoop(0, options);
+        UdpSocket socket = UdpSocket.Open(loop, new IPEndPoint(IPAddress.Loopback, 0), new UdpEchoHandler());
+        Assert.Equal(2 * SocketOption.Sysctl("net/core/rmem_max"), SocketOption.Get(socket.Fd, SocketOption.SOL_SOCKET, SocketOption.SO_RCVBUF));
+        Assert.Equal(100_000, SocketOption.Get(socket.Fd, SocketOption.SOL_SOCKET, SocketOption.SO_SNDBUF));
+        socket.Close();
+
+        using LoopGroup group = ServeEcho(IPAddress.Loopback, o => { o.ReceiveBufferSize = 1 << 30; o.SendBufferSize = 50_000; });
+        Assert.Equal(new SocketSettings { ReceiveBufferBytes = 2 * SocketOption.Sysctl("net/core/rmem_max"), SendBufferBytes = 100_000 }, group.SocketSettings);
+    }
 }
