@@ -10,7 +10,7 @@ namespace Reactor.Cli;
 /// <summary><c>reactor bench echo</c>: drive an echo server and report throughput, latency and errors.</summary>
 internal static class BenchCommand
 {
-    private static readonly HashSet<string> Valued = ["host", "port", "connections", "duration", "warmup", "size", "pipeline", "threads", "sources", "connect-timeout"];
+    private static readonly HashSet<string> Valued = ["host", "port", "connections", "duration", "warmup", "size", "pipeline", "threads", "sources", "connect-timeout", .. SocketFlags.Client];
     private static readonly HashSet<string> Switches = ["json"];
 
     private static readonly HashSet<string> UdpValued = ["host", "port", "sockets", "size", "window", "count", "timeout", "threads"];
@@ -66,8 +66,13 @@ internal static class BenchCommand
     private static int RunEcho(ReadOnlySpan<string> args)
     {
         var flags = new Flags(args, Valued, Switches);
+        var asked = new ReactorOptions();
+        SocketFlags.Read(flags, asked);
         var options = new EchoLoadOptions
         {
+            ReceiveBufferSize = asked.ReceiveBufferSize,
+            SendBufferSize = asked.SendBufferSize,
+            NoDelay = asked.NoDelay,
             Server = new IPEndPoint(flags.Address("host", IPAddress.Loopback), flags.Int("port", 7000, 1, 65535)),
             Connections = flags.Int("connections", 100, 1, 1_000_000),
             Duration = flags.Duration("duration", TimeSpan.FromSeconds(10)),
@@ -101,6 +106,10 @@ internal static class BenchCommand
             Console.Error.Write($"\r{elapsed.TotalSeconds,5:F0} s  {phase,-9}  {rate,12:N0} msg/s  open {load.OpenSoFar}/{options.Connections}  errors+mismatches+connect failures {load.ProblemsSoFar}   ");
         });
         if (progress) Console.Error.WriteLine();
+        if (load.ClientSocketSettings is SocketSettings inEffect)
+        {
+            foreach (string line in SocketFlags.Differences(flags, asked, inEffect)) Console.Error.WriteLine($"reactor bench: {line}");
+        }
 
         Console.WriteLine(json ? Json(options, result) : Text(options, result));
         if (result.ConnectFailures > 0)

@@ -25,7 +25,16 @@ internal static class Program
           --bind ADDR            address to listen on: 127.0.0.1, ::1, 0.0.0.0, :: (default 127.0.0.1)
           --threads N            event loops, one thread each (default: one per core)
           --pin                  pin loop i to core i
-          --backlog N            listen backlog per loop (default 4096)
+          --backlog N            listen backlog per loop; the kernel caps it at net.core.somaxconn (default 4096)
+          --rcvbuf SIZE          SO_RCVBUF of every socket, set on the listeners before listen() so accepted
+                                 sockets inherit it (default: the kernel's, autotuned)
+          --sndbuf SIZE          SO_SNDBUF of every socket, as --rcvbuf (default: the kernel's, autotuned)
+          --nodelay on|off       (TCP servers) TCP_NODELAY on every connection (default on)
+          --keepalive IDLE[,INTERVAL[,COUNT]]  (TCP servers) TCP keep-alive probes after IDLE of silence, every
+                                 INTERVAL, COUNT unanswered ones drop the connection, e.g. 60s,10s,5; whole
+                                 seconds; INTERVAL and COUNT left out keep the kernel's (default: off)
+          (a value the kernel changes is printed on stderr as the value in effect: buffer sizes are doubled
+           and capped at twice net.core.rmem_max / wmem_max, the backlog capped at net.core.somaxconn)
           --buffer-size SIZE     pool chunk and read size (default 16KiB)
           --max-pending SIZE     per-connection output high-water mark; reading pauses above it (default 1MiB)
           --shutdown-timeout DUR how long SIGINT/SIGTERM waits for queued output (default 5s)
@@ -36,7 +45,7 @@ internal static class Program
                                  HAProxy, a cloud balancer, reactor proxy --send-proxy); without one it is closed
           (TCP servers started with LISTEN_FDS/LISTEN_PID serve the inherited sockets instead of binding)
 
-        udp-echo flags:
+        udp-echo flags (with the server flags; of the socket options only --rcvbuf and --sndbuf):
           --batch N              datagrams per recvmmsg/sendmmsg call (default 32)
           --max-datagram SIZE    largest datagram taken whole; larger ones are counted as truncated (default 65535)
           --sockperf             answer as `sockperf server` does (pong requests, client flag cleared) instead of echoing
@@ -81,6 +90,7 @@ internal static class Program
           --threads N            client event loops (default: one per core)
           --sources K            spread connections over source addresses 127.0.0.1 .. 127.0.0.K
           --connect-timeout DUR  give up on a connect after this long (default 10s)
+          --rcvbuf SIZE --sndbuf SIZE --nodelay on|off  socket options of each connection, as for servers
           --json                 one JSON line instead of text (same fields as scripts/loadgen/echo_client)
           exit status 1 when any byte mismatched, a connection failed or a connect failed.
 

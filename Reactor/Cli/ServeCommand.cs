@@ -36,7 +36,7 @@ internal static class ServeCommand
     }
 
     public static int Run(ReadOnlySpan<string> args, string name, Protocol protocol) =>
-        Run(args, name, protocol.Valued, [.. protocol.Switches, "accept-proxy"], protocol.Repeatable, (flags, options) =>
+        Run(args, name, [.. protocol.Valued, .. SocketFlags.Tcp], [.. protocol.Switches, "accept-proxy"], protocol.Repeatable, (flags, options) =>
         {
             // Started by a supervisor with listening sockets (systemd's LISTEN_FDS): serve those, bind nothing.
             options.ListenFds = SocketActivation.TakeListenFds();
@@ -59,7 +59,7 @@ internal static class ServeCommand
     /// and the verb's own <paramref name="switches"/>, from which <paramref name="handler"/> builds the datagram handler.
     /// </summary>
     public static int RunUdp(ReadOnlySpan<string> args, string name, string[] switches, Func<Flags, IDatagramHandler> handler) =>
-        Run(args, name, ["batch", "max-datagram"], switches, [], (flags, options) =>
+        Run(args, name, ["batch", "max-datagram", .. SocketFlags.Buffers], switches, [], (flags, options) =>
         {
             options.DatagramBatch = flags.Int("batch", options.DatagramBatch, 1, 1024);
             options.MaxDatagramBytes = (int)flags.Size("max-datagram", options.MaxDatagramBytes, 1, 65535);
@@ -91,6 +91,7 @@ internal static class ServeCommand
             MaxConnections = flags.Int("max-connections", 0, 0, int.MaxValue),
         };
         options.MaxPendingBytes = (int)flags.Size("max-pending", 1 << 20, options.BufferSize, int.MaxValue);
+        SocketFlags.Read(flags, options);
         Action<LoopGroup> start = serve(flags, options);
         // Taken now: .NET opens (dups) the console stream on first use, which fails once the process is out of fds.
         TextWriter errors = Console.Error;
@@ -100,6 +101,7 @@ internal static class ServeCommand
         FileLimit.RaiseToHardLimit();
         using var group = new LoopGroup(options);
         start(group);
+        foreach (string line in SocketFlags.Differences(flags, options, group.SocketSettings!)) errors.WriteLine($"reactor {name}: {line}");
         // Handlers go in before the "listening" line: a script may signal as soon as it reads it.
         void OnSignal(PosixSignalContext context)
         {

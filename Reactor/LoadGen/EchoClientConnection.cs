@@ -20,7 +20,7 @@ internal sealed class EchoClientConnection(LoadShare share, int id) : IConnectio
 
     public void OnOpen(Connection connection)
     {
-        share.Connected();
+        share.Connected(connection);
         SendMessages(connection, share.Options.Pipeline, Stopwatch.GetTimestamp());
     }
 

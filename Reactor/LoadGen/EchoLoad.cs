@@ -19,6 +19,13 @@ public sealed record EchoLoadOptions
     /// <summary>Spread connections over 127.0.0.1 .. 127.0.0.N (IPv4 only); 1: let the kernel pick.</summary>
     public int SourceAddresses { get; init; } = 1;
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>SO_RCVBUF and SO_SNDBUF of each connection (see <see cref="ReactorOptions.ReceiveBufferSize"/>); 0: the kernel's default.</summary>
+    public int ReceiveBufferSize { get; init; }
+    public int SendBufferSize { get; init; }
+
+    /// <summary>TCP_NODELAY on each connection. Defaults to true.</summary>
+    public bool NoDelay { get; init; } = true;
 }
 
 /// <summary>The measured window of a run, summed over loops.</summary>
@@ -51,6 +58,9 @@ public sealed class EchoLoad : IDisposable
             // A pipelined batch is queued whole when the socket is full; never pause reading for it.
             MaxPendingBytes = (int)Math.Min(int.MaxValue, Math.Max(1L << 20, 2L * options.MessageSize * options.Pipeline)),
             ShutdownTimeout = TimeSpan.FromSeconds(2),
+            ReceiveBufferSize = options.ReceiveBufferSize,
+            SendBufferSize = options.SendBufferSize,
+            NoDelay = options.NoDelay,
         });
         _shares = new LoadShare[options.Threads];
         for (int i = 0; i < _shares.Length; i++) _shares[i] = new LoadShare(this, _group.Loops[i], i);
@@ -70,6 +80,17 @@ public sealed class EchoLoad : IDisposable
 
     /// <summary>Errors, mismatched bytes and failed connects so far. Any thread.</summary>
     public long ProblemsSoFar => Sum(static s => Volatile.Read(ref s.Errors) + Volatile.Read(ref s.Mismatches) + Volatile.Read(ref s.ConnectFailures));
+
+    /// <summary>The socket options in effect on the first connection that opened (all are set alike), or null before one did. Any thread.</summary>
+    public SocketSettings? ClientSocketSettings => Volatile.Read(ref _clientSocketSettings);
+
+    private SocketSettings? _clientSocketSettings;
+
+    /// <summary>Keeps the options in effect of the first connection to open. Loop thread; once per connection.</summary>
+    internal void Opened(Connection connection)
+    {
+        if (Volatile.Read(ref _clientSocketSettings) is null) Interlocked.CompareExchange(ref _clientSocketSettings, connection.ReadSocketSettings(), null);
+    }
 
     /// <summary>The error of the first failed connect, or <see cref="ErrorCode.None"/>.</summary>
     public ErrorCode FirstConnectError => Array.Find(_shares, static s => s.FirstConnectError != ErrorCode.None)?.FirstConnectError ?? ErrorCode.None;

@@ -63,10 +63,11 @@ internal sealed class LoadShare
     }
 
     /// <summary>A connect succeeded: start the next one.</summary>
-    public void Connected()
+    public void Connected(Connection connection)
     {
         _connecting--;
         Open++;
+        _load.Opened(connection);
         StartConnecting();
     }
 
