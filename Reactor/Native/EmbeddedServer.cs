@@ -64,6 +64,7 @@ internal sealed unsafe class EmbeddedServer
             IdleTimeout = TimeSpan.FromMilliseconds(o.idle_timeout_ms),
             MaxConnections = (int)Math.Min(o.max_connections, int.MaxValue),
         };
+        ApplySocketOptions(o, options);
         if (options.LoopCount > ConnectionHandle.MaxLoops) throw new ArgumentException($"loop_count {o.loop_count} is above {ConnectionHandle.MaxLoops}");
         if (o.framing > (uint)NativeFraming.Line) throw new ArgumentException($"framing {o.framing} is not a reactor_framing (0 none, 1 u32 big-endian, 2 line)");
         if (o.max_frame_bytes > 1u << 30) throw new ArgumentException($"max_frame_bytes {o.max_frame_bytes} is above 1 GiB");
@@ -102,6 +103,48 @@ internal sealed unsafe class EmbeddedServer
             lock (TableLock) Table[index] = null;
             throw;
         }
+    }
+
+    /// <summary>
+    /// The socket option fields of reactor_options, checked here so that a message names the C
+    /// field (in seconds) rather than the <see cref="ReactorOptions"/> property.
+    /// </summary>
+    private static void ApplySocketOptions(in NativeOptions o, ReactorOptions options)
+    {
+        if (o.nodelay > (uint)NativeNoDelay.Off) throw new ArgumentException($"nodelay {o.nodelay} is not a reactor_nodelay (0 default on, 1 on, 2 off)");
+        if (o.keepalive_idle_s > ReactorOptions.MaxKeepAliveSeconds) throw new ArgumentException($"keepalive_idle_s {o.keepalive_idle_s} is above {ReactorOptions.MaxKeepAliveSeconds}");
+        if (o.keepalive_interval_s > ReactorOptions.MaxKeepAliveSeconds) throw new ArgumentException($"keepalive_interval_s {o.keepalive_interval_s} is above {ReactorOptions.MaxKeepAliveSeconds}");
+        if (o.keepalive_count > ReactorOptions.MaxKeepAliveCount) throw new ArgumentException($"keepalive_count {o.keepalive_count} is above {ReactorOptions.MaxKeepAliveCount}");
+        if (o.keepalive_idle_s == 0 && (o.keepalive_interval_s != 0 || o.keepalive_count != 0))
+            throw new ArgumentException("keepalive_interval_s and keepalive_count need keepalive_idle_s: without it keep-alive is off");
+        // The kernel caps a buffer size at net.core.rmem_max / wmem_max anyway; the value in effect is reported.
+        options.ReceiveBufferSize = (int)Math.Min(o.rcvbuf_bytes, int.MaxValue);
+        options.SendBufferSize = (int)Math.Min(o.sndbuf_bytes, int.MaxValue);
+        options.NoDelay = (NativeNoDelay)o.nodelay != NativeNoDelay.Off;
+        options.KeepAliveIdle = TimeSpan.FromSeconds(o.keepalive_idle_s);
+        options.KeepAliveInterval = TimeSpan.FromSeconds(o.keepalive_interval_s);
+        options.KeepAliveCount = (int)o.keepalive_count;
+    }
+
+    /// <summary>
+    /// The value in effect of one reactor_sockopt on the server's listeners, -1 for an unknown one,
+    /// or null for loops that listen nowhere (reactor_loops_start).
+    /// </summary>
+    public int? SocketOption(NativeSockopt which)
+    {
+        if (Group.SocketSettings is not { } s) return null;
+        return which switch
+        {
+            NativeSockopt.ReceiveBuffer => s.ReceiveBufferBytes,
+            NativeSockopt.SendBuffer => s.SendBufferBytes,
+            NativeSockopt.NoDelay => s.NoDelay ? 1 : 0,
+            NativeSockopt.KeepAlive => s.KeepAlive ? 1 : 0,
+            NativeSockopt.KeepAliveIdle => (int)s.KeepAliveIdle.TotalSeconds,
+            NativeSockopt.KeepAliveInterval => (int)s.KeepAliveInterval.TotalSeconds,
+            NativeSockopt.KeepAliveCount => s.KeepAliveCount,
+            NativeSockopt.Backlog => s.Backlog,
+            _ => -1,
+        };
     }
 
     /// <summary>

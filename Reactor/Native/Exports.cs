@@ -194,4 +194,26 @@ internal static unsafe partial class Exports
 
     private static int BadServer(string call, int server) =>
         NativeErrors.Fail(NativeErrors.EBADF, $"{call}: {server} is not a live server handle");
+
+    // ---- socket options in effect (reactor_server_sockopt) ----
+
+    [UnmanagedCallersOnly(EntryPoint = "reactor_server_sockopt")]
+    public static int ServerSockopt(int server, int which)
+    {
+        try
+        {
+            EmbeddedServer? s = EmbeddedServer.Find(server);
+            if (s is null) return BadServer("reactor_server_sockopt", server);
+            return s.SocketOption((NativeSockopt)which) switch
+            {
+                null => NativeErrors.Fail(NativeErrors.EINVAL, "reactor_server_sockopt: the server listens nowhere (started by reactor_loops_start)"),
+                < 0 => NativeErrors.Fail(NativeErrors.EINVAL, $"reactor_server_sockopt: {which} is not a reactor_sockopt (1 to 8)"),
+                int value => value,
+            };
+        }
+        catch (Exception e)
+        {
+            return NativeErrors.Fail(e);
+        }
+    }
 }

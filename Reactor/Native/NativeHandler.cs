@@ -24,6 +24,35 @@ internal struct NativeOptions
     public uint max_connections;
     public uint framing;
     public uint max_frame_bytes;
+
+    // Socket options (appended after max_frame_bytes; older callers' size stops before them).
+    public uint rcvbuf_bytes;
+    public uint sndbuf_bytes;
+    public uint nodelay;
+    public uint keepalive_idle_s;
+    public uint keepalive_interval_s;
+    public uint keepalive_count;
+}
+
+/// <summary>reactor_nodelay.</summary>
+internal enum NativeNoDelay : uint
+{
+    Default = 0,
+    On = 1,
+    Off = 2,
+}
+
+/// <summary>reactor_sockopt: which value in effect reactor_server_sockopt reads.</summary>
+internal enum NativeSockopt
+{
+    ReceiveBuffer = 1,
+    SendBuffer = 2,
+    NoDelay = 3,
+    KeepAlive = 4,
+    KeepAliveIdle = 5,
+    KeepAliveInterval = 6,
+    KeepAliveCount = 7,
+    Backlog = 8,
 }
 
 /// <summary>reactor_framing.</summary>

@@ -122,6 +122,21 @@ typedef struct reactor_options {
                                     a longer one closes the connection with
                                     REACTOR_CLOSE_PROTOCOL_ERROR after the output queued so far.
                                     0: 16 MiB (U32_BE), 64 KiB (LINE). Not used without framing. */
+
+    /* Socket options, set on the listeners before listen(); accepted sockets inherit them (no call
+       per accept). The kernel may put a value into effect other than the one asked:
+       reactor_server_sockopt reads what it did. */
+    uint32_t rcvbuf_bytes;         /* SO_RCVBUF; the handshake's window scale is chosen for it, and a
+                                      size set by hand turns receive autotuning off. 0: the kernel's
+                                      default, autotuned */
+    uint32_t sndbuf_bytes;         /* SO_SNDBUF; 0: the kernel's default, autotuned */
+    uint32_t nodelay;              /* a reactor_nodelay; 0: on */
+    uint32_t keepalive_idle_s;     /* SO_KEEPALIVE on, first probe after this many seconds of silence
+                                      (1 to 32767); a peer gone silently then closes with
+                                      REACTOR_CLOSE_ERROR. 0: keep-alive off */
+    uint32_t keepalive_interval_s; /* seconds between probes (1 to 32767); 0: the kernel's (75) */
+    uint32_t keepalive_count;      /* unanswered probes that drop the connection (1 to 127); 0: the
+                                      kernel's (9). Interval and count need keepalive_idle_s */
 } reactor_options;
 
 /* What the server calls. Set `size` to sizeof(reactor_callbacks). Any callback may be NULL
@@ -305,6 +320,34 @@ const char *reactor_strerror(int code);
 /* The message of the last failed call on this thread, or "" if none failed. Valid until the
    next failing call on the same thread. */
 const char *reactor_last_error(void);
+
+/* ---- Socket options in effect ---------------------------------------------------------- */
+
+/* reactor_options.nodelay: TCP_NODELAY (small replies leave at once instead of waiting for an ACK). */
+enum reactor_nodelay {
+    REACTOR_NODELAY_DEFAULT = 0,   /* on */
+    REACTOR_NODELAY_ON = 1,
+    REACTOR_NODELAY_OFF = 2
+};
+
+/* What reactor_server_sockopt reads from the server's listening socket (accepted sockets have the same). */
+enum reactor_sockopt {
+    REACTOR_SOCKOPT_RCVBUF = 1,               /* SO_RCVBUF in bytes: the kernel doubles a size that is set
+                                                 (the extra half is its bookkeeping), caps it at twice
+                                                 net.core.rmem_max and raises it to its minimum */
+    REACTOR_SOCKOPT_SNDBUF = 2,               /* SO_SNDBUF in bytes, likewise (net.core.wmem_max) */
+    REACTOR_SOCKOPT_NODELAY = 3,              /* 1 on, 0 off */
+    REACTOR_SOCKOPT_KEEPALIVE = 4,            /* 1 on, 0 off */
+    REACTOR_SOCKOPT_KEEPALIVE_IDLE_S = 5,     /* the kernel's default when not set */
+    REACTOR_SOCKOPT_KEEPALIVE_INTERVAL_S = 6,
+    REACTOR_SOCKOPT_KEEPALIVE_COUNT = 7,
+    REACTOR_SOCKOPT_BACKLOG = 8               /* accept queue limit: backlog capped at net.core.somaxconn */
+};
+
+/* The value in effect of one reactor_sockopt, as the kernel reported it when the server started
+   (non-negative), REACTOR_EBADF for a server that is not live, or REACTOR_EINVAL for an unknown
+   `which`. Any thread, callbacks included. */
+int reactor_server_sockopt(reactor_server_t server, int which);
 
 #ifdef __cplusplus
 }

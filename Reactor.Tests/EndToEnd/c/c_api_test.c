@@ -4,6 +4,8 @@
  * Prints one line per check and exits 1 if any failed. Built and run by ./build.sh test
  * (through CAbiTests.cs) against artifacts/lib/libreactor.a.
  */
+#include <netinet/tcp.h>
+
 #include "c_test.h"
 
 /* ---- a connection-counting echo server whose clients steer it with one-byte commands ---- */
@@ -542,6 +544,118 @@ static void test_plain_messages_and_addresses(void)
     CHECK_RC(reactor_server_destroy(server), REACTOR_OK, "destroy the :: server");
 }
 
+/* ---- socket options: set through reactor_options, read back from the kernel ---- */
+
+static int sysctl_int(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    int value = -1;
+    if (f == NULL || fscanf(f, "%d", &value) != 1) value = -1;
+    if (f != NULL) fclose(f);
+    return value;
+}
+
+static int get_int(int fd, int level, int name)
+{
+    int value = -1;
+    socklen_t length = sizeof value;
+    return getsockopt(fd, level, name, &value, &length) == 0 ? value : -1;
+}
+
+static int port_of(const struct sockaddr_in *a) { return ntohs(a->sin_port); }
+
+/* The server's own socket in this process: its listener (peer_port 0) or the connection it accepted
+   from a client on peer_port. -1 when there is none. */
+static int find_server_socket(int port, int peer_port)
+{
+    for (int fd = 3; fd < 4096; fd++) {
+        struct sockaddr_in local, peer;
+        socklen_t length = sizeof local;
+        if (getsockname(fd, (struct sockaddr *)&local, &length) != 0 || local.sin_family != AF_INET || port_of(&local) != port) continue;
+        length = sizeof peer;
+        int connected = getpeername(fd, (struct sockaddr *)&peer, &length) == 0;
+        if (peer_port == 0 ? get_int(fd, SOL_SOCKET, SO_ACCEPTCONN) == 1 : connected && port_of(&peer) == peer_port) return fd;
+    }
+    return -1;
+}
+
+static void test_socket_options(void)
+{
+    struct server_state s = { 0 };
+    reactor_server_t server = 0;
+    reactor_options options = { .size = sizeof options, .loop_count = 1, .backlog = 16,
+        .rcvbuf_bytes = 50000, .sndbuf_bytes = 40000, .nodelay = REACTOR_NODELAY_OFF,
+        .keepalive_idle_s = 33, .keepalive_interval_s = 7, .keepalive_count = 4 };
+    CHECK_RC(reactor_server_start("127.0.0.1", 0, &options, &callbacks, &s, &server), REACTOR_OK, "start with socket options");
+    if (server == 0) return;
+    int port = reactor_server_port(server);
+    CHECK(reactor_server_sockopt(server, REACTOR_SOCKOPT_RCVBUF) == 100000, "rcvbuf 50000 is 100000 in effect (doubled): %d", reactor_server_sockopt(server, REACTOR_SOCKOPT_RCVBUF));
+    CHECK(reactor_server_sockopt(server, REACTOR_SOCKOPT_SNDBUF) == 80000, "sndbuf 40000 is 80000 in effect: %d", reactor_server_sockopt(server, REACTOR_SOCKOPT_SNDBUF));
+    CHECK(reactor_server_sockopt(server, REACTOR_SOCKOPT_NODELAY) == 0, "nodelay off in effect");
+    CHECK(reactor_server_sockopt(server, REACTOR_SOCKOPT_KEEPALIVE) == 1
+        && reactor_server_sockopt(server, REACTOR_SOCKOPT_KEEPALIVE_IDLE_S) == 33
+        && reactor_server_sockopt(server, REACTOR_SOCKOPT_KEEPALIVE_INTERVAL_S) == 7
+        && reactor_server_sockopt(server, REACTOR_SOCKOPT_KEEPALIVE_COUNT) == 4, "keep-alive 33 s, 7 s, 4 probes in effect");
+    CHECK(reactor_server_sockopt(server, REACTOR_SOCKOPT_BACKLOG) == 16, "backlog 16 in effect: %d", reactor_server_sockopt(server, REACTOR_SOCKOPT_BACKLOG));
+
+    /* The accepted socket, read with getsockopt in this very process: it inherited every option. */
+    int client = connect_to(port);
+    wait_for(&s.opened, 1);
+    struct sockaddr_in mine;
+    socklen_t length = sizeof mine;
+    getsockname(client, (struct sockaddr *)&mine, &length);
+    int accepted = find_server_socket(port, port_of(&mine));
+    CHECK(accepted >= 0, "found the accepted socket (fd %d)", accepted);
+    if (accepted >= 0) {
+        CHECK(get_int(accepted, SOL_SOCKET, SO_RCVBUF) == 100000 && get_int(accepted, SOL_SOCKET, SO_SNDBUF) == 80000,
+            "accepted socket: SO_RCVBUF %d, SO_SNDBUF %d", get_int(accepted, SOL_SOCKET, SO_RCVBUF), get_int(accepted, SOL_SOCKET, SO_SNDBUF));
+        CHECK(get_int(accepted, IPPROTO_TCP, TCP_NODELAY) == 0, "accepted socket: TCP_NODELAY off");
+        CHECK(get_int(accepted, SOL_SOCKET, SO_KEEPALIVE) == 1 && get_int(accepted, IPPROTO_TCP, TCP_KEEPIDLE) == 33
+            && get_int(accepted, IPPROTO_TCP, TCP_KEEPINTVL) == 7 && get_int(accepted, IPPROTO_TCP, TCP_KEEPCNT) == 4,
+            "accepted socket: SO_KEEPALIVE, TCP_KEEPIDLE 33, TCP_KEEPINTVL 7, TCP_KEEPCNT 4");
+    }
+    close(client);
+    CHECK_RC(reactor_server_sockopt(server, 99), REACTOR_EINVAL, "an unknown reactor_sockopt");
+    CHECK_RC(reactor_server_destroy(server), REACTOR_OK, "destroy the socket-option server");
+    CHECK_RC(reactor_server_sockopt(server, REACTOR_SOCKOPT_RCVBUF), REACTOR_EBADF, "sockopt of a destroyed server");
+
+    /* Values the kernel caps are reported as they are in effect. */
+    int rmem_max = sysctl_int("/proc/sys/net/core/rmem_max"), somaxconn = sysctl_int("/proc/sys/net/core/somaxconn");
+    reactor_options big = { .size = sizeof big, .loop_count = 1, .rcvbuf_bytes = 1u << 30, .backlog = 1u << 30 };
+    server = 0;
+    CHECK_RC(reactor_server_start("127.0.0.1", 0, &big, &callbacks, &s, &server), REACTOR_OK, "start with a 1 GiB rcvbuf and backlog");
+    if (server != 0) {
+        int rcvbuf = reactor_server_sockopt(server, REACTOR_SOCKOPT_RCVBUF);
+        int listener = find_server_socket(reactor_server_port(server), 0);
+        CHECK(rcvbuf == 2 * rmem_max && rcvbuf < (1 << 30) && listener >= 0 && get_int(listener, SOL_SOCKET, SO_RCVBUF) == rcvbuf,
+            "1 GiB rcvbuf: %d in effect, twice net.core.rmem_max (%d), as getsockopt reads on the listener", rcvbuf, rmem_max);
+        CHECK(reactor_server_sockopt(server, REACTOR_SOCKOPT_BACKLOG) == somaxconn, "backlog capped at net.core.somaxconn (%d): %d",
+            somaxconn, reactor_server_sockopt(server, REACTOR_SOCKOPT_BACKLOG));
+        CHECK(reactor_server_sockopt(server, REACTOR_SOCKOPT_NODELAY) == 1 && reactor_server_sockopt(server, REACTOR_SOCKOPT_KEEPALIVE) == 0,
+            "by default nodelay is on and keep-alive off");
+        CHECK_RC(reactor_server_destroy(server), REACTOR_OK, "destroy the capped server");
+    }
+
+    /* A caller built before the socket options passes a smaller size: what lies beyond it is not read. */
+    reactor_options old = { .size = offsetof(reactor_options, rcvbuf_bytes), .loop_count = 1, .nodelay = REACTOR_NODELAY_OFF, .keepalive_count = 500 };
+    server = 0;
+    CHECK_RC(reactor_server_start("127.0.0.1", 0, &old, &callbacks, &s, &server), REACTOR_OK, "start with the older, smaller reactor_options");
+    if (server != 0) {
+        CHECK(reactor_server_sockopt(server, REACTOR_SOCKOPT_NODELAY) == 1, "fields beyond `size` are ignored: nodelay stays on");
+        CHECK_RC(reactor_server_destroy(server), REACTOR_OK, "destroy the older-options server");
+    }
+
+    reactor_options bad_nodelay = { .size = sizeof bad_nodelay, .nodelay = 3 };
+    CHECK_RC(reactor_server_start("127.0.0.1", 0, &bad_nodelay, &callbacks, &s, &server), REACTOR_EINVAL, "nodelay 3");
+    CHECK(plain_message(reactor_last_error()) && strstr(reactor_last_error(), "nodelay 3") != NULL, "one plain line: %s", reactor_last_error());
+    reactor_options bad_idle = { .size = sizeof bad_idle, .keepalive_idle_s = 40000 };
+    CHECK_RC(reactor_server_start("127.0.0.1", 0, &bad_idle, &callbacks, &s, &server), REACTOR_EINVAL, "keepalive_idle_s 40000");
+    CHECK(plain_message(reactor_last_error()) && strstr(reactor_last_error(), "keepalive_idle_s 40000") != NULL, "one plain line: %s", reactor_last_error());
+    reactor_options count_alone = { .size = sizeof count_alone, .keepalive_count = 3 };
+    CHECK_RC(reactor_server_start("127.0.0.1", 0, &count_alone, &callbacks, &s, &server), REACTOR_EINVAL, "keepalive_count without keepalive_idle_s");
+    CHECK(plain_message(reactor_last_error()) && strstr(reactor_last_error(), "need keepalive_idle_s") != NULL, "one plain line: %s", reactor_last_error());
+}
+
 int main(void)
 {
     test_version_and_errors();
@@ -555,6 +669,7 @@ int main(void)
     test_wait_forever();
     test_close_never_nested();
     test_plain_messages_and_addresses();
+    test_socket_options();
     printf("%d checks, %d failed\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }
