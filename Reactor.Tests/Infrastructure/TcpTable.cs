@@ -18,7 +18,10 @@ public static class TcpTable
     public const int Established = 1, Listen = 10;   // TCP_ESTABLISHED, TCP_LISTEN
 
     /// <param name="RxQueue">Unread bytes; for a listening socket, connections waiting in its accept queue.</param>
-    public readonly record struct Entry(IPEndPoint Local, IPEndPoint Remote, int State, long RxQueue);
+    /// <param name="TxQueue">Unsent bytes; for a listening socket, the accept queue's limit (the backlog in effect).</param>
+    /// <param name="Timer">The pending timer: 0 none, 1 retransmit, 2 keep-alive, 3 TIME_WAIT, 4 zero-window probe.</param>
+    /// <param name="TimerMs">Milliseconds until it fires.</param>
+    public readonly record struct Entry(IPEndPoint Local, IPEndPoint Remote, int State, long RxQueue, long TxQueue, int Timer, long TimerMs);
 
     public static List<Entry> Read(int state)
     {
@@ -51,12 +54,13 @@ public static class TcpTable
                     if (type == NLMSG_DONE) return entries;
                     if (type == NLMSG_ERROR) throw new InvalidOperationException($"sock_diag: errno {-MemoryMarshal.Read<int>(buffer.AsSpan(at + 16))}");
                     // inet_diag_msg: family, state, timer, retransmits, then the socket id (ports
-                    // big-endian at 4 and 6, addresses at 8 and 24), expiry, and the receive queue at 56.
+                    // big-endian at 4 and 6, addresses at 8 and 24), expiry at 52, the receive queue at 56
+                    // and the send queue at 60.
                     ReadOnlySpan<byte> m = buffer.AsSpan(at + 16, length - 16);
                     entries.Add(new Entry(
                         new IPEndPoint(new IPAddress(m.Slice(8, 4)), BinaryPrimitives.ReadUInt16BigEndian(m[4..])),
                         new IPEndPoint(new IPAddress(m.Slice(24, 4)), BinaryPrimitives.ReadUInt16BigEndian(m[6..])),
-                        m[1], MemoryMarshal.Read<uint>(m[56..])));
+                        m[1], MemoryMarshal.Read<uint>(m[56..]), MemoryMarshal.Read<uint>(m[60..]), m[2], MemoryMarshal.Read<uint>(m[52..])));
                     at += (length + 3) & ~3;
                 }
             }
