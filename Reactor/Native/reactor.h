@@ -18,6 +18,7 @@
  *   call                     from a callback            from any other thread
  *   reactor_send / _close    yes: done at once          yes: handed to the loop, done later
  *   reactor_server_port      yes                        yes
+ *   reactor_server_sockopt   yes                        yes (v2)
  *   reactor_server_stop      yes (returns at once)      yes (returns at once)
  *   reactor_server_wait      no: REACTOR_EDEADLK        yes
  *   reactor_server_destroy   no: REACTOR_EDEADLK        yes
@@ -123,9 +124,10 @@ typedef struct reactor_options {
                                     REACTOR_CLOSE_PROTOCOL_ERROR after the output queued so far.
                                     0: 16 MiB (U32_BE), 64 KiB (LINE). Not used without framing. */
 
-    /* Socket options, set on the listeners before listen(); accepted sockets inherit them (no call
-       per accept). The kernel may put a value into effect other than the one asked:
-       reactor_server_sockopt reads what it did. */
+    /* v2: socket options, set on the listeners before listen(); accepted sockets inherit them (no
+       call per accept). reactor_connect's sockets get them too, UDP sockets the buffer sizes. The
+       kernel may put a value into effect other than the one asked: reactor_server_sockopt reads
+       what it did. */
     uint32_t rcvbuf_bytes;         /* SO_RCVBUF; the handshake's window scale is chosen for it, and a
                                       size set by hand turns receive autotuning off. 0: the kernel's
                                       default, autotuned */
@@ -321,7 +323,7 @@ const char *reactor_strerror(int code);
    next failing call on the same thread. */
 const char *reactor_last_error(void);
 
-/* ---- Socket options in effect ---------------------------------------------------------- */
+/* ---- v2: socket options in effect ---- */
 
 /* reactor_options.nodelay: TCP_NODELAY (small replies leave at once instead of waiting for an ACK). */
 enum reactor_nodelay {
@@ -346,7 +348,7 @@ enum reactor_sockopt {
 
 /* The value in effect of one reactor_sockopt, as the kernel reported it when the server started
    (non-negative), REACTOR_EBADF for a server that is not live, or REACTOR_EINVAL for an unknown
-   `which`. Any thread, callbacks included. */
+   `which` or a server that listens nowhere (reactor_loops_start). Any thread, callbacks included. */
 int reactor_server_sockopt(reactor_server_t server, int which);
 
 #ifdef __cplusplus

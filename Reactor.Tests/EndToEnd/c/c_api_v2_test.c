@@ -357,6 +357,7 @@ static void test_connect(void)
     CHECK_RC(rc, REACTOR_OK, "reactor_loops_start: 2 loops that listen nowhere");
     if (rc != REACTOR_OK || echo.server == 0) return;
     CHECK_RC(reactor_server_port(client), REACTOR_EINVAL, "reactor_server_port of loops that listen nowhere");
+    CHECK_RC(reactor_server_sockopt(client, REACTOR_SOCKOPT_BACKLOG), REACTOR_EINVAL, "reactor_server_sockopt of loops that listen nowhere");
 
     struct connect_result ok = { .status = Unset };
     CHECK_RC(reactor_connect(client, 1, "localhost", reactor_server_port(echo.server), 2000, on_connect, &ok), REACTOR_OK, "connect to the echo server from loop 1");
