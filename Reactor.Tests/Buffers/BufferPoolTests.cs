@@ -82,4 +82,92 @@ public unsafe class BufferPoolTests
         Assert.Equal(8, pool.TotalChunks);
         Assert.True(pool.RentBlock(12_000, out _) == null, "the budget is spent on slabs now");
     }
+
+    [Fact]
+    public void Trim_ChunksUnusedForAWholeInterval_PagesGivenBackThenLentAgain()
+    {
+        using var pool = new BufferPool(chunkSize: 4096, chunksPerSlab: 64, initialSlabs: 1, maxSlabs: 4);
+        var chunks = new nint[100];   // past the first slab: the pool grows to two
+        for (int i = 0; i < chunks.Length; i++)
+        {
+            chunks[i] = (nint)pool.Rent();
+            new Span<byte>((void*)chunks[i], 4096).Fill(0xAB);
+        }
+        foreach (nint c in chunks) pool.Return((byte*)c);
+        Assert.True(pool.TrimPending);
+
+        // The first trim sees them used since the last one (only the 28 chunks of the second slab
+        // never lent count as given back: never touched, never resident); the second gives them back.
+        Assert.True(pool.Trim());
+        Assert.Equal(28, pool.ReleasedChunks);
+        Assert.False(pool.Trim());
+        Assert.Equal(128, pool.ReleasedChunks);
+        // MADV_DONTNEED dropped the pages: they read as zeros now.
+        foreach (nint c in chunks) Assert.True(new Span<byte>((void*)c, 4096).IndexOfAnyExcept((byte)0) < 0, "a given-back chunk kept its bytes");
+
+        byte* again = pool.Rent();
+        new Span<byte>(again, 4096).Fill(7);
+        Assert.Equal(2, pool.TotalChunks / 64);
+        pool.Return(again);
+    }
+
+    [Fact]
+    public void Trim_HotChunksAtTheTopOfTheStack_KeptWhileColdOnesGoBack()
+    {
+        using var pool = new BufferPool(4096, 64, 1, 1);
+        var burst = new nint[64];
+        for (int i = 0; i < 64; i++) burst[i] = (nint)pool.Rent();
+        foreach (nint c in burst) pool.Return((byte*)c);
+        pool.Trim();
+        // Between trims a connection keeps renting and returning 4 chunks: those stay warm.
+        for (int round = 0; round < 3; round++)
+        {
+            var hot = new nint[4];
+            for (int i = 0; i < 4; i++) hot[i] = (nint)pool.Rent();
+            foreach (nint c in hot) pool.Return((byte*)c);
+            Assert.True(pool.Trim());
+            Assert.Equal(60, pool.ReleasedChunks);
+        }
+    }
+
+    [Fact]
+    public void Return_AfterEverythingWasGivenBack_AsksForATrimAgain()
+    {
+        using var pool = new BufferPool(4096, 16, 1, 1);
+        int asked = 0;
+        pool.TrimNeeded = () => asked++;
+        byte* held = pool.Rent();
+        byte* brief = pool.Rent();
+        pool.Return(brief);
+        Assert.Equal(1, asked);
+        Assert.True(pool.Trim());
+        Assert.False(pool.Trim());   // every free chunk given back; one is still lent
+        Assert.Equal(15, pool.ReleasedChunks);
+
+        new Span<byte>(held, 4096).Fill(1);
+        pool.Return(held);   // it comes back dirty: the pool must be trimmed again
+        Assert.Equal(2, asked);
+        Assert.True(pool.TrimPending);
+        Assert.True(pool.Trim());
+        Assert.False(pool.Trim());
+        Assert.Equal(16, pool.ReleasedChunks);
+    }
+
+    [Fact]
+    public void Trim_KeptBlockUntakenThroughTwoTrims_Freed()
+    {
+        using var pool = new BufferPool(1024, 4, 1, 64);
+        byte* block = pool.RentBlock(50_000, out int capacity);
+        pool.ReturnBlock(block, capacity);
+        Assert.True(pool.TrimPending);
+        Assert.True(pool.Trim());
+        Assert.True(pool.RentBlock(40_000, out _) == block, "one trim must not free the kept block");
+        pool.ReturnBlock(block, capacity);
+        Assert.True(pool.Trim());
+        Assert.False(pool.Trim());
+        // Freed: the next block is a new allocation, sized as asked.
+        byte* next = pool.RentBlock(40_000, out int nextCapacity);
+        Assert.Equal(40_000, nextCapacity);
+        pool.ReturnBlock(next, nextCapacity);
+    }
 }

@@ -52,6 +52,7 @@ public sealed unsafe partial class EventLoop : IDisposable
         // writes to a connection that can no longer send, so a writer never needs a null check.
         ReceiveBuffer = Buffers.Rent();
         ScratchBuffer = Buffers.Rent();
+        Buffers.TrimNeeded = ScheduleBufferTrim;
         Poller = Poller.Create(options.BatchSize);
         _ready = new ReadyEvent[options.BatchSize];
         Slots = new SlotTable(1024);
@@ -305,6 +306,14 @@ public sealed unsafe partial class EventLoop : IDisposable
         }
         RunDeferred();
         RunPosted();
+    }
+
+    private void ScheduleBufferTrim() => Schedule(BufferPool.TrimInterval, static loop => ((EventLoop)loop!).TrimBuffers(), this);
+
+    /// <summary>Gives pool memory unused since the last trim back to the kernel, and trims again later while some is left.</summary>
+    private void TrimBuffers()
+    {
+        if (Buffers.Trim()) ScheduleBufferTrim();
     }
 
     private void UpdateClock() => NowMilliseconds = Clock.MonotonicMilliseconds();
