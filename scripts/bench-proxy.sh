@@ -99,7 +99,7 @@ proxy_cmd() {
     esac
 }
 
-# group_pids, cpu_ticks, peak_rss_kib: over the server's process group.
+# group_pids, cpu_ticks, peak_rss_kib, rollup_kib: over the server's process group.
 source scripts/proc_stats.sh
 
 wait_port() {
@@ -141,8 +141,7 @@ for proxy in ${proxies//,/ }; do
         log "$proxy $row: $rate msg/s, $mbs MB/s, $cpu CPU us/msg, p99 $p99 us, errors $errors"
         echo "$proxy $row $rate $mbs $cpu $p99 $errors" >>"$results"
     done
-    rss=$(peak_rss_kib "$proxy_pgid")
-    echo "$proxy rss $rss" >>"$results"
+    echo "$proxy rss $(peak_rss_kib "$proxy_pgid") $(rollup_kib "$proxy_pgid" Pss) $(rollup_kib "$proxy_pgid" Pss_Anon)" >>"$results"
     kill -TERM -- "-$proxy_pgid" 2>/dev/null || true
     wait "$proxy_pgid" 2>/dev/null || true
     proxy_pgid=""
@@ -168,8 +167,11 @@ done
             }
         }' "$results"
     echo
-    echo "| proxy | peak RSS |"
-    echo "| --- | ---: |"
-    awk '$2 == "rss" { printf "| %s | %.1f MiB |\n", $1, $3 / 1024 }' "$results"
+    echo "Peak RSS is VmHWM; PSS (shared pages divided among the processes mapping them) and anon (the proxy's"
+    echo "own memory, Pss_Anon) are from /proc/PID/smaps_rollup after the last row; all summed over the proxy's processes."
+    echo
+    echo "| proxy | peak RSS | PSS | anon |"
+    echo "| --- | ---: | ---: | ---: |"
+    awk '$2 == "rss" { printf "| %s | %.1f MiB | %.1f MiB | %.1f MiB |\n", $1, $3 / 1024, $4 / 1024, $5 / 1024 }' "$results"
 } >"$OUT/proxy-results.md"
 cat "$OUT/proxy-results.md"

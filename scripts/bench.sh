@@ -72,7 +72,7 @@ server_cmd() {
     esac
 }
 
-# group_pids, cpu_ticks, peak_rss_kib: over the server's process group.
+# group_pids, cpu_ticks, peak_rss_kib, rollup_kib: over the server's process group.
 source scripts/proc_stats.sh
 
 server_pgid=""
@@ -135,7 +135,7 @@ main() {
             json=$(run_client "$conns" "$pipeline" || true)
             after=$(cpu_ticks "$server_pgid")
             [ -n "$json" ] || json='{"error":"client failed"}'
-            echo "{\"server\":\"$name\",\"cpu_ticks\":$((after - before)),\"peak_rss_kib\":$(peak_rss_kib "$server_pgid"),\"result\":$json}" >>"$results"
+            echo "{\"server\":\"$name\",\"cpu_ticks\":$((after - before)),\"peak_rss_kib\":$(peak_rss_kib "$server_pgid"),\"pss_kib\":$(rollup_kib "$server_pgid" Pss),\"anon_kib\":$(rollup_kib "$server_pgid" Pss_Anon),\"result\":$json}" >>"$results"
             log "$name: $(echo "$json" | grep -o '"messages_per_second":[0-9]*' || echo "$json")"
         done
         stop_server

@@ -19,19 +19,22 @@ lines = [
     f"Run {datetime.date.today().isoformat()} with `{command}`. Ratio = server's msg/s / reactor's msg/s in the same row.",
     "",
     "Server CPU is utime+stime of all its processes over warm-up and run; CPU µs/msg scales it to the measured",
-    "window (servers are saturated, so the load is even). Peak RSS is VmHWM summed over the server's processes.",
+    "window (servers are saturated, so the load is even). Peak RSS is VmHWM summed over the server's processes;",
+    "PSS (shared pages divided among the processes that map them, so the binary's and libc's pages count",
+    "in part) and anon (its own memory: heaps, stacks, buffers; Pss_Anon) are from /proc/PID/smaps_rollup",
+    "at the end of the row, with the connections still open.",
     "",
-    "| server | connections | pipeline | msg/s | ratio to reactor | p50 µs | p99 µs | mismatches | server CPU s | CPU µs/msg | peak RSS MiB |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| server | connections | pipeline | msg/s | ratio to reactor | p50 µs | p99 µs | mismatches | server CPU s | CPU µs/msg | peak RSS MiB | PSS MiB | anon MiB |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
 ]
 bars = []
 for r in rows:
     res = r.get("result", {})
     if "skipped" in r:
-        lines.append(f"| {r['server']} | {r.get('connections', '')} | {r.get('pipeline', '')} | skipped: {r['skipped']} | | | | | | | |")
+        lines.append(f"| {r['server']} | {r.get('connections', '')} | {r.get('pipeline', '')} | skipped: {r['skipped']} | | | | | | | | | |")
         continue
     if "messages_per_second" not in res:
-        lines.append(f"| {r['server']} | | | failed: {escape(json.dumps(res))} | | | | | | | |")
+        lines.append(f"| {r['server']} | | | failed: {escape(json.dumps(res))} | | | | | | | | | |")
         continue
     key = (res["connections"], res["pipeline"])
     rate = res["messages_per_second"]
@@ -41,7 +44,8 @@ for r in rows:
     per_msg = cpu * window * 1e6 / res["messages"] if res["messages"] else 0
     lines.append(
         f"| {r['server']} | {key[0]} | {key[1]} | {rate:,.0f} | {ratio} | {res['p50_us']} | {res['p99_us']} | "
-        f"{res['mismatches']} | {cpu:.2f} | {per_msg:.2f} | {r['peak_rss_kib'] / 1024:.1f} |")
+        f"{res['mismatches']} | {cpu:.2f} | {per_msg:.2f} | {r['peak_rss_kib'] / 1024:.1f} | "
+        f"{r['pss_kib'] / 1024:.1f} | {r['anon_kib'] / 1024:.1f} |")
     bars.append((key, r["server"], rate, ratio))
 open(md_path, "w").write("\n".join(lines) + "\n")
 
