@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Start-up time: from exec to the first connection accepted and echoed, per server, over many
+# runs that alternate the servers (so load on the machine falls on all of them alike).
+# scripts/loadgen/startup_probe.c takes one measurement; this prints the median and p95 of each.
+#
+#   scripts/startup.sh [SERVER...] [--runs 50] [--threads 1]
+#   servers (default: reactor c-epoll): reactor, reactor:PATH (another build of the reactor
+#            binary, e.g. before a change), c-epoll (scripts/peers/c_epoll_echo.c)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=$PWD/artifacts/bench-bin PORT=${BENCH_PORT:-7690}
+servers=() runs=50 threads=1
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --runs) runs=$2; shift ;;
+        --threads) threads=$2; shift ;;
+        -*) echo "usage: scripts/startup.sh [SERVER...] [--runs N] [--threads N]" >&2; exit 2 ;;
+        *) servers+=("$1") ;;
+    esac
+    shift
+done
+[ ${#servers[@]} -gt 0 ] || servers=(reactor c-epoll)
+
+[ -x artifacts/bin/reactor ] || ./build.sh >/dev/null
+mkdir -p "$BIN"
+gcc -O2 -Wall -pthread -o "$BIN/c_epoll_echo" scripts/peers/c_epoll_echo.c
+gcc -O2 -Wall -o "$BIN/startup_probe" scripts/loadgen/startup_probe.c
+
+server_cmd() {
+    case "$1" in
+        reactor) echo "$PWD/artifacts/bin/reactor echo --threads $threads --port $PORT" ;;
+        reactor:*) echo "${1#reactor:} echo --threads $threads --port $PORT" ;;
+        c-epoll) echo "$BIN/c_epoll_echo --threads $threads --port $PORT" ;;
+        *) echo "scripts/startup.sh: unknown server $1" >&2; exit 2 ;;
+    esac
+}
+
+results=$(mktemp)
+trap 'rm -f "$results"' EXIT
+for ((round = 1; round <= runs; round++)); do
+    for name in "${servers[@]}"; do
+        # shellcheck disable=SC2046 # the command is a word list
+        sample=$("$BIN/startup_probe" "$PORT" $(server_cmd "$name"))
+        echo "$name $sample" >>"$results"
+    done
+done
+
+echo "exec to first echoed byte, $runs runs each, alternating, --threads $threads ($(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "(wall: exec to echo; CPU: user + system time the server used, the part load on the machine hardly changes)"
+printf '%-40s %12s %12s %12s %12s\n' server "wall median" "wall p95" "CPU median" "CPU p95"
+# Prints the median and p95 of column $2 for server $1, in ms.
+stats() {
+    awk -v n="$1" -v c="$2" '$1 == n { print $c }' "$results" | sort -n | awk '
+        { v[NR] = $1 }
+        END { printf " %9.2f ms %9.2f ms", v[int((NR + 1) / 2)] / 1000, v[int(NR * 0.95 + 0.999)] / 1000 }'
+}
+for name in "${servers[@]}"; do
+    printf '%-40s%s%s\n' "$name" "$(stats "$name" 2)" "$(stats "$name" 3)"
+done
