@@ -33,19 +33,9 @@ done
 
 command -v gcc >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc >/dev/null; }
 [ -x artifacts/bin/echo_server ] || ./build.sh >/dev/null
-mkdir -p "$BIN"
-gcc -O2 -Wall -pthread -o "$BIN/c_epoll_echo" scripts/peers/c_epoll_echo.c
+source scripts/echo_servers.sh
+build_echo_peers
 gcc -O2 -Wall -o "$BIN/echo_client" scripts/loadgen/echo_client.c
-
-server_cmd() {
-    case "$1" in
-        reactor) echo "artifacts/bin/reactor echo --threads 1 --port $PORT" ;;
-        reactor:*) echo "${1#reactor:} echo --threads 1 --port $PORT" ;;
-        c-epoll) echo "$BIN/c_epoll_echo --threads 1 --port $PORT" ;;
-        c-embedded) echo "artifacts/bin/echo_server --threads 1 --port $PORT" ;;
-        *) echo "scripts/ab.sh: unknown server $1" >&2; exit 2 ;;
-    esac
-}
 
 # Prints the client's messages per second for $1 connections.
 run_client() {
@@ -61,7 +51,8 @@ results=$(mktemp)
 trap 'rm -f "$results"' EXIT
 for round in $(seq "$rounds"); do
     for server in $servers; do
-        taskset -c 0 $(server_cmd "$server") >/dev/null &
+        cmd=$(echo_server_cmd "$server" "$PORT" 1)
+        taskset -c 0 $cmd >/dev/null &
         pid=$!
         sleep 0.5
         for conns in $connections; do

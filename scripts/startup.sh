@@ -4,8 +4,7 @@
 # scripts/loadgen/startup_probe.c takes one measurement; this prints the median and p95 of each.
 #
 #   scripts/startup.sh [SERVER...] [--runs 50] [--threads 1]
-#   servers (default: reactor c-epoll): reactor, reactor:PATH (another build of the reactor
-#            binary, e.g. before a change), c-epoll (scripts/peers/c_epoll_echo.c)
+#   servers (default: reactor c-epoll): see scripts/echo_servers.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=$PWD/artifacts/bench-bin PORT=${BENCH_PORT:-7690}
@@ -22,25 +21,17 @@ done
 [ ${#servers[@]} -gt 0 ] || servers=(reactor c-epoll)
 
 [ -x artifacts/bin/reactor ] || ./build.sh >/dev/null
-mkdir -p "$BIN"
-gcc -O2 -Wall -pthread -o "$BIN/c_epoll_echo" scripts/peers/c_epoll_echo.c
+source scripts/echo_servers.sh
+build_echo_peers
 gcc -O2 -Wall -o "$BIN/startup_probe" scripts/loadgen/startup_probe.c
-
-server_cmd() {
-    case "$1" in
-        reactor) echo "$PWD/artifacts/bin/reactor echo --threads $threads --port $PORT" ;;
-        reactor:*) echo "${1#reactor:} echo --threads $threads --port $PORT" ;;
-        c-epoll) echo "$BIN/c_epoll_echo --threads $threads --port $PORT" ;;
-        *) echo "scripts/startup.sh: unknown server $1" >&2; exit 2 ;;
-    esac
-}
 
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
 for ((round = 1; round <= runs; round++)); do
     for name in "${servers[@]}"; do
-        # shellcheck disable=SC2046 # the command is a word list
-        sample=$("$BIN/startup_probe" "$PORT" $(server_cmd "$name"))
+        cmd=$(echo_server_cmd "$name" "$PORT" "$threads")
+        # shellcheck disable=SC2086 # the command is a word list
+        sample=$("$BIN/startup_probe" "$PORT" $cmd)
         echo "$name $sample" >>"$results"
     done
 done
