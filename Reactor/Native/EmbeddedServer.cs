@@ -82,6 +82,9 @@ internal sealed unsafe class EmbeddedServer
             var group = new LoopGroup(options);
             var handler = new NativeHandler(index, generation, callbacks, user, new ConnectionData(options.LoopCount));
             var server = new EmbeddedServer(index, generation, group, handler, (NativeFraming)o.framing, (int)o.max_frame_bytes);
+            // In the table before the loops start: the first connection may be served at once, and
+            // its callbacks' reactor_send must find the server (it used to fail with ENOTCONN).
+            lock (TableLock) Table[index] = server;
             try
             {
                 if (address is null) group.Start();
@@ -92,11 +95,7 @@ internal sealed unsafe class EmbeddedServer
                 group.Dispose();
                 throw;
             }
-            lock (TableLock)
-            {
-                Table[index] = server;
-                return (generation << 6 | index) + 1;
-            }
+            return (generation << 6 | index) + 1;
         }
         catch
         {

@@ -434,6 +434,52 @@ static void *stop_later(void *arg)
     return NULL;
 }
 
+/* The first connection, arriving while reactor_server_start has not yet returned, is served: its
+   callbacks' sends find the server. (They once failed with ENOTCONN: the server entered the handle
+   table only after its loops had started.) A client thread connects in a tight loop meanwhile. */
+struct early_client { int port; _Atomic int echoed; };
+
+static void *connect_early(void *arg)
+{
+    struct early_client *e = arg;
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)e->port) };
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    for (int attempt = 0; attempt < 200000; attempt++) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0) {
+            struct timeval tv = { .tv_sec = 5 };
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+            char back = 0;
+            write_all(fd, "e", 1);
+            atomic_store(&e->echoed, recv(fd, &back, 1, 0) == 1 && back == 'e');
+            close(fd);
+            return NULL;
+        }
+        close(fd);
+    }
+    atomic_store(&e->echoed, 0);
+    return NULL;
+}
+
+static void test_first_connection_served(void)
+{
+    enum { Runs = 20 };
+    int served = 0;
+    for (int run = 0; run < Runs; run++) {
+        struct early_client e = { free_port(), Unset };
+        pthread_t client;
+        pthread_create(&client, NULL, connect_early, &e);
+        struct server_state s = { 0 };
+        reactor_options options = { .size = sizeof options, .loop_count = 1 };
+        reactor_server_t server = 0;
+        int rc = reactor_server_start("127.0.0.1", e.port, &options, &callbacks, &s, &server);
+        pthread_join(client, NULL);
+        served += rc == REACTOR_OK && atomic_load(&e.echoed) == 1;
+        if (server != 0) reactor_server_destroy(server);
+    }
+    CHECK(served == Runs, "a connection made while the server starts is echoed, %d of %d starts", served, Runs);
+}
+
 static void test_wait_forever(void)
 {
     struct server_state s = { 0 };
@@ -667,6 +713,7 @@ int main(void)
     test_u32_framing();
     test_line_framing();
     test_wait_forever();
+    test_first_connection_served();
     test_close_never_nested();
     test_plain_messages_and_addresses();
     test_socket_options();

@@ -79,6 +79,19 @@ static inline int reads_eof(int fd)
     return recv(fd, &b, 1, 0) == 0;
 }
 
+/* A port nothing listens on: bound, then closed. */
+static inline int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET };
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t n = sizeof a;
+    bind(fd, (struct sockaddr *)&a, sizeof a);
+    getsockname(fd, (struct sockaddr *)&a, &n);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
 static inline void wait_for(_Atomic int *value, int at_least)
 {
     for (int i = 0; i < 1000 && atomic_load(value) < at_least; i++) usleep(5000);
