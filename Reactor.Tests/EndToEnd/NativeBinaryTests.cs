@@ -55,10 +55,13 @@ public class NativeBinaryTests
         Assert.Equal(1, new[] { 0, 1 }.Sum(loop => int.Parse(Regex.Match(server.LastStats(loop)!, @"ProtocolError=(\d+)").Groups[1].Value)));
     }
 
-    [Fact]
-    public void Help_ExitsZeroWithUsage()
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("echo --help")]
+    [InlineData("proxy --listen 127.0.0.1:1 -h")]
+    public void Help_ExitsZeroWithUsage(string command)
     {
-        var (code, stdout, _) = NativeBinary.Run("--help");
+        var (code, stdout, _) = NativeBinary.Run(command.Split(' '));
         Assert.Equal(0, code);
         Assert.Contains("usage: reactor <command>", stdout);
     }

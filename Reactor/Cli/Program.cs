@@ -115,6 +115,8 @@ internal static class Program
         try
         {
             if (args.Length == 0) throw new UsageException("no command given");
+            // "reactor echo --help" is asked as often as "reactor --help".
+            if (Array.IndexOf(args, "--help", 1) > 0 || Array.IndexOf(args, "-h", 1) > 0) return PrintHelp();
             return args[0] switch
             {
                 "--help" or "-h" or "help" => PrintHelp(),
