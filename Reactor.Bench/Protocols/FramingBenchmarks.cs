@@ -77,7 +77,7 @@ public unsafe class FramingBenchmarks
     private long Decode(int peer, byte* frames, int length)
     {
         long want = _counter.Frames + FramesPerRead;
-        if (Sys.Check(send(peer, frames, length, MSG_DONTWAIT)) != length) throw new InvalidOperationException("the peer's send was cut short");
+        if (Sys.Check(send(peer, frames, length, Linux.MSG_DONTWAIT)) != length) throw new InvalidOperationException("the peer's send was cut short");
         while (_counter.Frames < want) _loop.RunOnce(0);
         return _counter.Frames;
     }

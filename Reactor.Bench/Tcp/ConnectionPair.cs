@@ -16,7 +16,7 @@ internal static unsafe class ConnectionPair
     public static (Connection Connection, int PeerFd) Open(EventLoop loop, Func<Connection, IConnectionHandler> newHandler)
     {
         int* sv = stackalloc int[2];
-        Sys.ThrowIfError(Sys.Check(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv)), "socketpair(AF_UNIX)");
+        Sys.ThrowIfError(Sys.Check(socketpair(AF_UNIX, SOCK_STREAM | Linux.SOCK_NONBLOCK | Linux.SOCK_CLOEXEC, 0, sv)), "socketpair(AF_UNIX)");
         var connection = new Connection(loop, sv[0], null);
         if (connection.Open(newHandler(connection)) != ErrorCode.None) throw new InvalidOperationException("the poller refused the connection");
         return (connection, sv[1]);
@@ -29,12 +29,12 @@ internal static unsafe class ConnectionPair
     /// </summary>
     public static long RoundTrip(EventLoop loop, int peer, byte* requests, int length, long replyBytes, byte* drain)
     {
-        if (Sys.Check(send(peer, requests, length, MSG_DONTWAIT)) != length) throw new InvalidOperationException("the peer could not write its requests");
+        if (Sys.Check(send(peer, requests, length, Linux.MSG_DONTWAIT)) != length) throw new InvalidOperationException("the peer could not write its requests");
         loop.RunOnce(0);
         long got = 0;
         while (got < replyBytes)
         {
-            nint n = Sys.Check(recv(peer, drain, 64 * 1024, MSG_DONTWAIT));
+            nint n = Sys.Check(recv(peer, drain, 64 * 1024, Linux.MSG_DONTWAIT));
             if (n <= 0) throw new InvalidOperationException($"replies missing: {got} of {replyBytes} bytes");
             got += n;
         }

@@ -58,7 +58,7 @@ public unsafe class LargeInputBenchmarks
         _loop = new EventLoop(0, new ReactorOptions { MaxPoolBytes = 64L << 20 });
         _handler = new FrameCounter(UseNeedInput);
         _peer = ConnectionPair.Open(_loop, _handler).PeerFd;
-        Sockets.SetOption(_peer, SOL_SOCKET, SO_SNDBUF, 1 << 20, "SO_SNDBUF");
+        Sockets.SetOption(_peer, Linux.SOL_SOCKET, Linux.SO_SNDBUF, 1 << 20, "SO_SNDBUF");
         _frame = (byte*)NativeMemory.AllocZeroed(PayloadSize + 4);
         BinaryPrimitives.WriteInt32BigEndian(new Span<byte>(_frame, 4), PayloadSize);
     }
@@ -82,7 +82,7 @@ public unsafe class LargeInputBenchmarks
         {
             if (offset < total)
             {
-                nint n = Sys.Check(send(_peer, _frame + offset, total - offset, MSG_DONTWAIT));
+                nint n = Sys.Check(send(_peer, _frame + offset, total - offset, Linux.MSG_DONTWAIT));
                 if (n > 0) offset += (int)n;
                 else if (n != -(int)ErrorCode.WouldBlock) throw new InvalidOperationException($"send: {Sys.ErrorOf(n).Message()}");
             }

@@ -43,7 +43,7 @@ public unsafe class SendPathBenchmarks
     {
         _loop = new EventLoop(0, new ReactorOptions());
         (_connection, _peerFd) = ConnectionPair.Open(_loop, new NullHandler());
-        Sockets.SetOption(_connection.FileDescriptor, SOL_SOCKET, SO_SNDBUF, SendBufferSize, "SO_SNDBUF");
+        Sockets.SetOption(_connection.FileDescriptor, Linux.SOL_SOCKET, Linux.SO_SNDBUF, SendBufferSize, "SO_SNDBUF");
         _drainBuffer = (byte*)NativeMemory.Alloc(LargeSize);
 
         _small = new byte[SmallSize];
@@ -101,7 +101,7 @@ public unsafe class SendPathBenchmarks
         long total = 0;
         while (true)
         {
-            nint n = Sys.Check(recv(_peerFd, _drainBuffer, LargeSize, MSG_DONTWAIT));
+            nint n = Sys.Check(recv(_peerFd, _drainBuffer, LargeSize, Linux.MSG_DONTWAIT));
             if (n > 0)
             {
                 total += n;

@@ -7,9 +7,10 @@ namespace Reactor.Tests.Infrastructure;
 /// <summary>A socket's option straight from getsockopt(2), and the kernel limits (sysctls) that cap them.</summary>
 public static unsafe class SocketOption
 {
-    public const int SOL_SOCKET = Libc.SOL_SOCKET, IPPROTO_TCP = Libc.IPPROTO_TCP;
-    public const int SO_RCVBUF = Libc.SO_RCVBUF, SO_SNDBUF = Libc.SO_SNDBUF, SO_KEEPALIVE = Libc.SO_KEEPALIVE;
-    public const int TCP_NODELAY = Libc.TCP_NODELAY, TCP_KEEPIDLE = Libc.TCP_KEEPIDLE, TCP_KEEPINTVL = Libc.TCP_KEEPINTVL, TCP_KEEPCNT = Libc.TCP_KEEPCNT;
+    // Linux's numbers: the limits below are Linux's sysctls, so these tests run on Linux only.
+    public const int SOL_SOCKET = Linux.SOL_SOCKET, IPPROTO_TCP = Libc.IPPROTO_TCP;
+    public const int SO_RCVBUF = Linux.SO_RCVBUF, SO_SNDBUF = Linux.SO_SNDBUF, SO_KEEPALIVE = Linux.SO_KEEPALIVE;
+    public const int TCP_NODELAY = Libc.TCP_NODELAY, TCP_KEEPIDLE = Linux.TCP_KEEPIDLE, TCP_KEEPINTVL = Linux.TCP_KEEPINTVL, TCP_KEEPCNT = Linux.TCP_KEEPCNT;
 
     /// <summary>The option's int value; fails the test when getsockopt does.</summary>
     public static int Get(int fd, int level, int name)

@@ -24,7 +24,7 @@ public sealed class SendFileTests : IDisposable
         try { return new FileInfo(fd).LinkTarget == _path; } catch (IOException) { return false; }
     });
 
-    private int OpenFile() => Sys.ThrowIfError(Libc.open(_path, Libc.O_RDONLY | Libc.O_CLOEXEC), "open");
+    private int OpenFile() => Sys.ThrowIfError(Libc.open(_path, Libc.O_RDONLY | Linux.O_CLOEXEC), "open");
 
     [Fact]
     public async Task SendFile_BetweenWritesAndASend_BytesInOrderAndFileClosed()

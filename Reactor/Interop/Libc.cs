@@ -6,8 +6,9 @@ using System.Runtime.InteropServices;
 namespace Reactor.Interop;
 
 /// <summary>
-/// The C library, spelled as in the man pages. Every import is blittable and returns the raw
-/// result; <see cref="Sys"/> turns -1 into a negative errno. No logic lives here.
+/// The C library, spelled as in the man pages: here what Linux, macOS and FreeBSD share, under
+/// Linux/ and Bsd/ what they do not. Every import is blittable and returns the raw result;
+/// <see cref="Sys"/> turns -1 into a negative errno. No logic lives here.
 /// </summary>
 internal static unsafe partial class Libc
 {
@@ -26,8 +27,6 @@ internal static unsafe partial class Libc
     internal static partial int open(string path, int flags);
 
     internal const int O_RDONLY = 0;
-    internal const int O_NONBLOCK = 0x800;
-    internal const int O_CLOEXEC = 0x80000;
 
     /// <summary>fcntl(2) with an int argument (the commands used here take one or none).</summary>
     [LibraryImport(Name, SetLastError = true)]
@@ -36,7 +35,6 @@ internal static unsafe partial class Libc
     internal const int F_SETFD = 2;
     internal const int F_GETFL = 3;
     internal const int F_SETFL = 4;
-    internal const int F_DUPFD_CLOEXEC = 1030;
     internal const int FD_CLOEXEC = 1;
 
     [StructLayout(LayoutKind.Sequential)]
@@ -46,11 +44,21 @@ internal static unsafe partial class Libc
         public ulong rlim_max;
     }
 
-    internal const int RLIMIT_NOFILE = 7;
-
     [LibraryImport(Name, SetLastError = true)]
     internal static partial int getrlimit(int resource, rlimit* rlim);
 
     [LibraryImport(Name, SetLastError = true)]
     internal static partial int setrlimit(int resource, rlimit* rlim);
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct timespec
+    {
+        public long tv_sec;
+        public long tv_nsec;
+    }
+
+    // clock_gettime reads the vDSO (Linux) or the commpage (macOS) and never blocks: no GC transition is needed.
+    [LibraryImport(Name)]
+    [SuppressGCTransition]
+    internal static partial int clock_gettime(int clockid, timespec* tp);
 }

@@ -1,3 +1,4 @@
+using System;
 using System.Runtime.InteropServices;
 
 namespace Reactor.Interop;
@@ -6,15 +7,20 @@ namespace Reactor.Interop;
 /// The one place that turns a libc result of -1 into a negative <see cref="ErrorCode"/>,
 /// retrying EINTR where a call may be repeated. Hot-path callers get <c>-(int)error</c> back as a
 /// value; setup code calls <see cref="ThrowIfError"/>. On Linux errno and <see cref="ErrorCode"/>
-/// have the same numbers, so the translation is free.
+/// have the same numbers, so the translation is free; on BSD it is a table lookup on the error path only.
 /// </summary>
 internal static unsafe class Sys
 {
     /// <summary>Returns <paramref name="result"/>, or <c>-errno</c> when it is -1.</summary>
-    internal static int Check(int result) => result >= 0 ? result : -Marshal.GetLastPInvokeError();
+    internal static int Check(int result) => result >= 0 ? result : -(int)LastError();
 
     /// <summary>Returns <paramref name="result"/>, or <c>-errno</c> when it is -1.</summary>
-    internal static nint Check(nint result) => result >= 0 ? result : -Marshal.GetLastPInvokeError();
+    internal static nint Check(nint result) => result >= 0 ? result : -(int)LastError();
+
+    /// <summary>This system's errno value (e.g. from SO_ERROR or a kevent's data) as an <see cref="ErrorCode"/>.</summary>
+    internal static ErrorCode FromErrno(int errno) => OperatingSystem.IsLinux() ? (ErrorCode)errno : OsConstants.Current.ToErrorCode(errno);
+
+    private static ErrorCode LastError() => FromErrno(Marshal.GetLastPInvokeError());
 
     /// <summary>The error of a negative result from <see cref="Check(int)"/>, or <see cref="ErrorCode.None"/>.</summary>
     internal static ErrorCode ErrorOf(nint result) => result < 0 ? (ErrorCode)(int)-result : ErrorCode.None;
@@ -27,7 +33,8 @@ internal static unsafe class Sys
     }
 
     /// <summary>strerror(3): the C library's text for an error.</summary>
-    internal static string StrError(ErrorCode error) => Marshal.GetPInvokeErrorMessage((int)error);
+    internal static string StrError(ErrorCode error) =>
+        Marshal.GetPInvokeErrorMessage(OperatingSystem.IsLinux() ? (int)error : OsConstants.Current.ToErrno(error));
 
     internal static int Close(int fd)
     {

@@ -8,7 +8,8 @@ namespace Reactor;
 
 /// <summary>
 /// N event loops, each on its own thread with its own SO_REUSEPORT listener on the same port,
-/// so the kernel spreads new connections across them and a connection lives on one loop.
+/// so the kernel spreads new connections across them and a connection lives on one loop (on
+/// macOS, whose kernel spreads nothing, the loops share one listener and race to accept).
 /// Start it with <c>Serve</c> (a server) or <see cref="Start"/> (loops for outgoing
 /// connections only); stop it with <see cref="Stop"/> from any thread.
 /// </summary>
@@ -71,7 +72,11 @@ public sealed class LoopGroup : IDisposable
             if (port != 0) Sockets.EnsurePortFree(_options.BindAddress, port);
             foreach (EventLoop loop in _loops)
             {
-                int fd = Sockets.Listen(_options.BindAddress, port, _options);
+                // Where the kernel spreads nothing (macOS), the loops share the first listener, as
+                // they share an inherited one (AdoptListeners).
+                int fd = listeners.Count == 0 || Sockets.KernelSpreadsConnections
+                    ? Sockets.Listen(_options.BindAddress, port, _options)
+                    : Sockets.Duplicate(listeners[0].Fd);
                 var listener = new Listener(loop, fd, newHandler, limit);
                 listeners.Add(listener);
                 listener.Register();
@@ -197,6 +202,7 @@ public sealed class LoopGroup : IDisposable
     {
         if (_started) throw new InvalidOperationException("the group is already running");
         _started = true;
+        if (_options.PinThreads) Threads.RequirePinning();
         for (int i = 0; i < _loops.Length; i++) _loops[i].Start(_options.PinThreads ? i : null);
     }
 

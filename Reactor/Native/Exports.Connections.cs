@@ -73,8 +73,8 @@ internal static unsafe partial class Exports
         {
             if (address == null || text == null) return NativeErrors.Fail(NativeErrors.EINVAL, "reactor_format_address: address and text must not be NULL");
             if (size < TextMax) return NativeErrors.Fail(NativeErrors.EINVAL, $"reactor_format_address: size {size} is below REACTOR_ADDRESS_TEXT_MAX ({TextMax})");
-            if (address->ss_family != Libc.AF_INET && address->ss_family != Libc.AF_INET6)
-                return NativeErrors.Fail(NativeErrors.EINVAL, $"reactor_format_address: address family {address->ss_family} is not AF_INET or AF_INET6");
+            if (Sockets.SockaddrLength(address) == 0)
+                return NativeErrors.Fail(NativeErrors.EINVAL, $"reactor_format_address: address family {Sockets.FamilyOf(address)} is not AF_INET or AF_INET6");
             IPEndPoint endPoint = Sockets.FromSockaddr(address);
             string formatted = Sockets.Format(endPoint.Address, endPoint.Port);
             int length = Encoding.ASCII.GetBytes(formatted, new Span<byte>(text, TextMax - 1));

@@ -52,13 +52,8 @@ internal static unsafe partial class Exports
         try
         {
             if (to == null || (data == null && length != 0)) return NativeErrors.Fail(NativeErrors.EINVAL, "reactor_udp_send: to and data must not be NULL");
-            uint addressLength = to->ss_family switch
-            {
-                Libc.AF_INET => (uint)sizeof(Libc.sockaddr_in),
-                Libc.AF_INET6 => (uint)sizeof(Libc.sockaddr_in6),
-                _ => 0,
-            };
-            if (addressLength == 0) return NativeErrors.Fail(NativeErrors.EINVAL, $"reactor_udp_send: address family {to->ss_family} is not AF_INET or AF_INET6");
+            uint addressLength = Sockets.SockaddrLength(to);
+            if (addressLength == 0) return NativeErrors.Fail(NativeErrors.EINVAL, $"reactor_udp_send: address family {Sockets.FamilyOf(to)} is not AF_INET or AF_INET6");
             int rc = FindUdp("reactor_udp_send", socket, out UdpSocket? s);
             if (rc != NativeErrors.Ok) return rc;
             if (length > (nuint)s!.Loop.Options.MaxDatagramBytes)

@@ -12,8 +12,10 @@ internal static unsafe class FileLimit
     public static void RaiseToHardLimit()
     {
         Libc.rlimit limit;
-        if (Libc.getrlimit(Libc.RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+        int resource = OsConstants.Current.RLIMIT_NOFILE;
+        if (Libc.getrlimit(resource, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+        // macOS reports RLIM_INFINITY as the hard limit and refuses it; the soft limit stays then.
         limit.rlim_cur = limit.rlim_max;
-        Libc.setrlimit(Libc.RLIMIT_NOFILE, &limit);
+        Libc.setrlimit(resource, &limit);
     }
 }

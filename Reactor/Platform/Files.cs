@@ -14,7 +14,8 @@ internal readonly struct FileStatus
 
 /// <summary>
 /// The file calls behind static files, on NUL-terminated byte paths (no managed string per
-/// request). Each returns a value or a negative <see cref="ErrorCode"/>.
+/// request). Each returns a value or a negative <see cref="ErrorCode"/>. Linux only, like the
+/// sendfile they feed (<see cref="Sockets.RequireSendFile"/>): statx(2) and the flags are Linux's.
 /// </summary>
 internal static unsafe class Files
 {
@@ -22,7 +23,7 @@ internal static unsafe class Files
     public static int OpenRead(byte* path)
     {
         int fd;
-        do fd = Sys.Check(open(path, O_RDONLY | O_CLOEXEC)); while (fd == -(int)ErrorCode.Interrupted);
+        do fd = Sys.Check(open(path, O_RDONLY | Linux.O_CLOEXEC)); while (fd == -(int)ErrorCode.Interrupted);
         return fd;
     }
 

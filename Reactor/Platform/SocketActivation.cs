@@ -38,7 +38,7 @@ public static class SocketActivation
             int fd = FirstFd + i;
             fds[i] = fd;
             int flags = Sys.ThrowIfError(Sys.Check(fcntl(fd, F_GETFL, 0)), $"fcntl(F_GETFL) on inherited fd {fd}");
-            Sys.ThrowIfError(Sys.Check(fcntl(fd, F_SETFL, flags | O_NONBLOCK)), $"fcntl(F_SETFL,O_NONBLOCK) on inherited fd {fd}");
+            Sys.ThrowIfError(Sys.Check(fcntl(fd, F_SETFL, flags | OsConstants.Current.O_NONBLOCK)), $"fcntl(F_SETFL,O_NONBLOCK) on inherited fd {fd}");
             Sys.ThrowIfError(Sys.Check(fcntl(fd, F_SETFD, FD_CLOEXEC)), $"fcntl(F_SETFD,FD_CLOEXEC) on inherited fd {fd}");
             if (!Sockets.IsListening(fd)) throw new ReactorException($"inherited fd {fd} (LISTEN_FDS={n}) is not a listening socket");
         }

@@ -27,13 +27,13 @@ internal static unsafe partial class Sockets
         }
         if (options.KeepAliveIdle == TimeSpan.Zero) return 0;
         option = "SO_KEEPALIVE";
-        if ((rc = TrySet(fd, SOL_SOCKET, SO_KEEPALIVE, 1)) < 0) return rc;
+        if ((rc = TrySet(fd, Linux.SOL_SOCKET, Linux.SO_KEEPALIVE, 1)) < 0) return rc;
         option = "TCP_KEEPIDLE";
-        if ((rc = TrySet(fd, IPPROTO_TCP, TCP_KEEPIDLE, (int)options.KeepAliveIdle.TotalSeconds)) < 0) return rc;
+        if ((rc = TrySet(fd, IPPROTO_TCP, Linux.TCP_KEEPIDLE, (int)options.KeepAliveIdle.TotalSeconds)) < 0) return rc;
         option = "TCP_KEEPINTVL";
-        if (options.KeepAliveInterval != TimeSpan.Zero && (rc = TrySet(fd, IPPROTO_TCP, TCP_KEEPINTVL, (int)options.KeepAliveInterval.TotalSeconds)) < 0) return rc;
+        if (options.KeepAliveInterval != TimeSpan.Zero && (rc = TrySet(fd, IPPROTO_TCP, Linux.TCP_KEEPINTVL, (int)options.KeepAliveInterval.TotalSeconds)) < 0) return rc;
         option = "TCP_KEEPCNT";
-        if (options.KeepAliveCount != 0 && (rc = TrySet(fd, IPPROTO_TCP, TCP_KEEPCNT, options.KeepAliveCount)) < 0) return rc;
+        if (options.KeepAliveCount != 0 && (rc = TrySet(fd, IPPROTO_TCP, Linux.TCP_KEEPCNT, options.KeepAliveCount)) < 0) return rc;
         return 0;
     }
 
@@ -45,10 +45,10 @@ internal static unsafe partial class Sockets
     public static int TryApplyBufferSizes(int fd, ReactorOptions options, out string option)
     {
         option = "SO_RCVBUF";
-        int rc = options.ReceiveBufferSize > 0 ? TrySet(fd, SOL_SOCKET, SO_RCVBUF, options.ReceiveBufferSize) : 0;
+        int rc = options.ReceiveBufferSize > 0 ? TrySet(fd, Linux.SOL_SOCKET, Linux.SO_RCVBUF, options.ReceiveBufferSize) : 0;
         if (rc < 0) return rc;
         option = "SO_SNDBUF";
-        return options.SendBufferSize > 0 ? TrySet(fd, SOL_SOCKET, SO_SNDBUF, options.SendBufferSize) : 0;
+        return options.SendBufferSize > 0 ? TrySet(fd, Linux.SOL_SOCKET, Linux.SO_SNDBUF, options.SendBufferSize) : 0;
     }
 
     /// <summary>
@@ -58,24 +58,24 @@ internal static unsafe partial class Sockets
     /// </summary>
     public static SocketSettings ReadSettings(int fd, bool stream)
     {
-        int receive = TryGet(fd, SOL_SOCKET, SO_RCVBUF), send = TryGet(fd, SOL_SOCKET, SO_SNDBUF);
+        int receive = TryGet(fd, Linux.SOL_SOCKET, Linux.SO_RCVBUF), send = TryGet(fd, Linux.SOL_SOCKET, Linux.SO_SNDBUF);
         if (!stream) return new SocketSettings { ReceiveBufferBytes = receive, SendBufferBytes = send };
         int backlog = 0;
         if (IsListening(fd))
         {
             tcp_info info = default;
             uint length = (uint)sizeof(tcp_info);
-            if (Sys.Check(getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &length)) == 0) backlog = (int)info.tcpi_sacked;
+            if (Sys.Check(getsockopt(fd, IPPROTO_TCP, Linux.TCP_INFO, &info, &length)) == 0) backlog = (int)info.tcpi_sacked;
         }
         return new SocketSettings
         {
             ReceiveBufferBytes = receive,
             SendBufferBytes = send,
             NoDelay = TryGet(fd, IPPROTO_TCP, TCP_NODELAY) != 0,
-            KeepAlive = TryGet(fd, SOL_SOCKET, SO_KEEPALIVE) != 0,
-            KeepAliveIdle = TimeSpan.FromSeconds(TryGet(fd, IPPROTO_TCP, TCP_KEEPIDLE)),
-            KeepAliveInterval = TimeSpan.FromSeconds(TryGet(fd, IPPROTO_TCP, TCP_KEEPINTVL)),
-            KeepAliveCount = TryGet(fd, IPPROTO_TCP, TCP_KEEPCNT),
+            KeepAlive = TryGet(fd, Linux.SOL_SOCKET, Linux.SO_KEEPALIVE) != 0,
+            KeepAliveIdle = TimeSpan.FromSeconds(TryGet(fd, IPPROTO_TCP, Linux.TCP_KEEPIDLE)),
+            KeepAliveInterval = TimeSpan.FromSeconds(TryGet(fd, IPPROTO_TCP, Linux.TCP_KEEPINTVL)),
+            KeepAliveCount = TryGet(fd, IPPROTO_TCP, Linux.TCP_KEEPCNT),
             Backlog = backlog,
         };
     }

@@ -10,17 +10,50 @@ namespace Reactor.Platform;
 /// <see cref="ErrorCode"/>, never -1, and retries EINTR itself. Tcp and Udp code reaches the
 /// kernel only through here, so another platform changes this file, not them.
 /// </summary>
+/// <remarks>
+/// The flags of the hot calls are <c>OperatingSystem.IsLinux() ? Linux's constant : the table's</c>.
+/// IsLinux() is a constant in the OS-specific System.Private.CoreLib the program runs on, so both
+/// NativeAOT (per RID) and the tiered JIT (a portable build, after inlining) fold the test and
+/// Linux's code is the constant it was before macOS and FreeBSD were added.
+/// </remarks>
 internal static unsafe partial class Sockets
 {
     // MSG_NOSIGNAL: a reset peer makes send fail with EPIPE instead of killing the process.
-    private const int SendFlags = MSG_NOSIGNAL | MSG_DONTWAIT;
+    private static int SendFlags =>
+        OperatingSystem.IsLinux() ? Linux.MSG_NOSIGNAL | Linux.MSG_DONTWAIT : OsConstants.Current.MSG_NOSIGNAL | OsConstants.Current.MSG_DONTWAIT;
+
+    /// <summary>Nonblocking and close-on-exec, for socket(2) and accept4(2); 0 on macOS, which has neither flag.</summary>
+    private static int CreationFlags =>
+        OperatingSystem.IsLinux() ? Linux.SOCK_NONBLOCK | Linux.SOCK_CLOEXEC : OsConstants.Current.SOCK_NONBLOCK | OsConstants.Current.SOCK_CLOEXEC;
+
+    /// <summary>MSG_TRUNC in a received datagram's msg_flags: it did not fit. Linux's, as datagrams are (see <see cref="BindDatagram"/>).</summary>
+    public const int DatagramTruncated = Linux.MSG_TRUNC;
 
     /// <summary>accept4(2) as nonblocking and close-on-exec. Returns the new fd or a negative error.</summary>
     public static int Accept(int listenFd)
     {
         int fd;
-        do fd = Sys.Check(accept4(listenFd, null, null, SOCK_NONBLOCK | SOCK_CLOEXEC)); while (fd == -(int)ErrorCode.Interrupted);
+        if (OperatingSystem.IsMacOS())
+        {
+            do fd = Sys.Check(accept(listenFd, null, null)); while (fd == -(int)ErrorCode.Interrupted);
+            return fd < 0 ? fd : MakeNonBlockingCloseOnExec(fd);
+        }
+        do fd = Sys.Check(accept4(listenFd, null, null, CreationFlags)); while (fd == -(int)ErrorCode.Interrupted);
         return fd;
+    }
+
+    /// <summary>
+    /// What SOCK_NONBLOCK | SOCK_CLOEXEC do, with fcntl(2), for macOS: returns <paramref name="fd"/>,
+    /// or closes it and returns a negative error.
+    /// </summary>
+    private static int MakeNonBlockingCloseOnExec(int fd)
+    {
+        int flags = Sys.Check(fcntl(fd, F_GETFL, 0));
+        int rc = flags < 0 ? flags : Sys.Check(fcntl(fd, F_SETFL, flags | OsConstants.Current.O_NONBLOCK));
+        if (rc >= 0) rc = Sys.Check(fcntl(fd, F_SETFD, FD_CLOEXEC));
+        if (rc >= 0) return fd;
+        Sys.Close(fd);
+        return rc;
     }
 
     /// <summary>recv(2): bytes read, 0 at end of stream, or a negative error.</summary>
@@ -42,6 +75,7 @@ internal static unsafe partial class Sockets
     /// <summary>sendmsg(2) of <paramref name="count"/> buffers in one call: bytes taken or a negative error.</summary>
     public static nint SendGathered(int fd, iovec* buffers, int count)
     {
+        // Zeroed but for the iovecs, so BSD's narrower msg_iovlen reads the count (see msghdr).
         msghdr message = default;
         message.msg_iov = buffers;
         message.msg_iovlen = count;
@@ -66,6 +100,10 @@ internal static unsafe partial class Sockets
         return n;
     }
 
+    /// <summary>Throws <see cref="PlatformNotSupportedException"/> where <see cref="SendFile"/> is not written (macOS, FreeBSD).</summary>
+    public static void RequireSendFile() =>
+        Unsupported.IfNotLinux("sendfile (Connection.SendFile, reactor http --root)", "the BSD sendfile(2) calls take other arguments and struct stat differs; not written yet");
+
     /// <summary>shutdown(2) of the sending side: the peer reads end of stream after what was sent.</summary>
     public static int ShutdownWrite(int fd) => Sys.Check(shutdown(fd, SHUT_WR));
 
@@ -74,8 +112,8 @@ internal static unsafe partial class Sockets
     {
         int error = 0;
         uint length = sizeof(int);
-        int rc = Sys.Check(getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length));
-        return rc < 0 ? Sys.ErrorOf(rc) : (ErrorCode)error;
+        int rc = Sys.Check(getsockopt(fd, OsConstants.Current.SOL_SOCKET, OsConstants.Current.SO_ERROR, &error, &length));
+        return rc < 0 ? Sys.ErrorOf(rc) : Sys.FromErrno(error);
     }
 
     /// <summary>
@@ -85,7 +123,7 @@ internal static unsafe partial class Sockets
     public static int ReceiveDatagrams(int fd, mmsghdr* messages, int count)
     {
         int n;
-        do n = Sys.Check(recvmmsg(fd, messages, (uint)count, MSG_DONTWAIT, null)); while (n == -(int)ErrorCode.Interrupted);
+        do n = Sys.Check(recvmmsg(fd, messages, (uint)count, Linux.MSG_DONTWAIT, null)); while (n == -(int)ErrorCode.Interrupted);
         return n;
     }
 
@@ -93,7 +131,7 @@ internal static unsafe partial class Sockets
     public static int SendDatagrams(int fd, mmsghdr* messages, int count)
     {
         int n;
-        do n = Sys.Check(sendmmsg(fd, messages, (uint)count, SendFlags)); while (n == -(int)ErrorCode.Interrupted);
+        do n = Sys.Check(sendmmsg(fd, messages, (uint)count, Linux.MSG_NOSIGNAL | Linux.MSG_DONTWAIT)); while (n == -(int)ErrorCode.Interrupted);
         return n;
     }
 }

@@ -6,6 +6,10 @@ namespace Reactor.Platform;
 /// <summary>Thread placement.</summary>
 internal static unsafe class Threads
 {
+    /// <summary>Throws <see cref="PlatformNotSupportedException"/> where threads cannot be pinned (macOS, FreeBSD).</summary>
+    public static void RequirePinning() =>
+        Unsupported.IfNotLinux("--pin (CPU pinning)", "it uses sched_setaffinity(2); FreeBSD's cpuset_setaffinity is not wired and macOS has only affinity hints");
+
     /// <summary>Pins the calling thread to <paramref name="core"/> (modulo the core count). Throws <see cref="ReactorException"/>.</summary>
     public static void PinCurrentThread(int core)
     {

@@ -136,10 +136,11 @@ public sealed unsafe partial class Connection
     /// <paramref name="fileFd"/> from this call on and closes it once the range is sent or the
     /// connection closes (its unsent bytes are then counted as lost). The range counts towards
     /// <see cref="PendingBytes"/> and the high-water mark. Returns false, with the fd closed, when
-    /// the connection cannot send.
+    /// the connection cannot send. Linux only: elsewhere it throws <see cref="PlatformNotSupportedException"/>.
     /// </summary>
     public bool SendFile(int fileFd, long offset, long count)
     {
+        Sockets.RequireSendFile();
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         if (!CanSend || count == 0)

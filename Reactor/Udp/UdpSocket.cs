@@ -179,7 +179,7 @@ public sealed unsafe class UdpSocket : Registration
             for (int i = 0; i < n && Fd >= 0; i++)
             {
                 ref mmsghdr message = ref _receiveMessages[i];
-                if ((message.msg_hdr.msg_flags & MSG_TRUNC) != 0)
+                if ((message.msg_hdr.msg_flags & Sockets.DatagramTruncated) != 0)
                 {
                     stats.datagramsTruncated++;
                     continue;

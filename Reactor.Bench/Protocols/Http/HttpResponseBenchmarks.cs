@@ -61,12 +61,12 @@ public unsafe class HttpResponseBenchmarks
     /// <summary>Writes the requests, runs one loop iteration, drains <paramref name="want"/> response bytes (when 0: whatever came).</summary>
     private long RoundTrip(int want)
     {
-        if (Sys.Check(send(_peer, _requests, _requestBytes, MSG_DONTWAIT)) != _requestBytes) throw new InvalidOperationException("the peer could not write its requests");
+        if (Sys.Check(send(_peer, _requests, _requestBytes, Linux.MSG_DONTWAIT)) != _requestBytes) throw new InvalidOperationException("the peer could not write its requests");
         _loop.RunOnce(0);
         long got = 0;
         do
         {
-            nint n = Sys.Check(recv(_peer, _drain, 256 * 1024, MSG_DONTWAIT));
+            nint n = Sys.Check(recv(_peer, _drain, 256 * 1024, Linux.MSG_DONTWAIT));
             if (n <= 0) throw new InvalidOperationException($"responses missing: {got} of {want} bytes");
             got += n;
         }

@@ -21,6 +21,7 @@ internal sealed unsafe class StaticFiles
     /// <param name="root">The directory served; must exist.</param>
     public StaticFiles(string root)
     {
+        Sockets.RequireSendFile();
         byte[] path = Encoding.UTF8.GetBytes(Path.GetFullPath(root) + "\0");
         byte* resolved = stackalloc byte[Files.MaxPath];
         fixed (byte* p = path)

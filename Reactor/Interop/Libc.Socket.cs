@@ -2,45 +2,26 @@ using System.Runtime.InteropServices;
 
 namespace Reactor.Interop;
 
-// socket(7), tcp(7), ip(7), ipv6(7) with Linux constant values.
+// socket(2) and friends, the same on Linux, macOS and FreeBSD. The constants that differ live in
+// OsConstants and its tables (Linux/Linux.cs, Bsd/MacOS.cs, Bsd/FreeBsd.cs).
 internal static unsafe partial class Libc
 {
     internal const int AF_UNIX = 1;
     internal const int AF_INET = 2;
-    internal const int AF_INET6 = 10;
     internal const int SOCK_STREAM = 1;
     internal const int SOCK_DGRAM = 2;
-    internal const int SOCK_NONBLOCK = 0x800;
-    internal const int SOCK_CLOEXEC = 0x80000;
 
-    internal const int SOL_SOCKET = 1;
-    internal const int SO_REUSEADDR = 2;
-    internal const int SO_ERROR = 4;
-    internal const int SO_SNDBUF = 7;
-    internal const int SO_RCVBUF = 8;
-    internal const int SO_KEEPALIVE = 9;
-    internal const int SO_LINGER = 13;
-    internal const int SO_REUSEPORT = 15;
-    internal const int SO_ACCEPTCONN = 30;
     internal const int IPPROTO_IP = 0;
-    internal const int IP_BIND_ADDRESS_NO_PORT = 24;
     internal const int IPPROTO_TCP = 6;
     internal const int TCP_NODELAY = 1;
-    internal const int TCP_KEEPIDLE = 4;
-    internal const int TCP_KEEPINTVL = 5;
-    internal const int TCP_KEEPCNT = 6;
-    internal const int TCP_INFO = 11;
     internal const int IPPROTO_IPV6 = 41;
-    internal const int IPV6_V6ONLY = 26;
 
-    internal const int MSG_TRUNC = 0x20;
-    internal const int MSG_DONTWAIT = 0x40;
-    internal const int MSG_NOSIGNAL = 0x4000;
-
-    internal const int SHUT_RD = 0;
     internal const int SHUT_WR = 1;
-    internal const int SHUT_RDWR = 2;
 
+    /// <summary>
+    /// struct sockaddr_in as Linux spells it. BSD has the same offsets, but its first two bytes are
+    /// sin_len and sin_family (one byte each): <see cref="Platform.Sockets"/> writes them.
+    /// </summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct sockaddr_in
     {
@@ -50,6 +31,7 @@ internal static unsafe partial class Libc
         public ulong sin_zero;
     }
 
+    /// <summary>struct sockaddr_in6, with the same note on its first two bytes as <see cref="sockaddr_in"/>.</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct sockaddr_in6
     {
@@ -60,7 +42,7 @@ internal static unsafe partial class Libc
         public uint sin6_scope_id;
     }
 
-    /// <summary>Large enough for any address family we use (sockaddr_storage is 128 bytes).</summary>
+    /// <summary>Large enough for any address family we use (sockaddr_storage is 128 bytes on all three).</summary>
     [StructLayout(LayoutKind.Sequential, Size = 128)]
     internal struct sockaddr_storage
     {
@@ -74,35 +56,28 @@ internal static unsafe partial class Libc
         public nint iov_len;
     }
 
-    /// <summary>
-    /// The start of struct tcp_info (linux/tcp.h), as far as Reactor reads it; the kernel copies
-    /// only the length asked for. On a listening socket tcpi_unacked is the accept queue's length
-    /// and tcpi_sacked its limit (the listen backlog after the net.core.somaxconn cap).
-    /// </summary>
-    [StructLayout(LayoutKind.Sequential)]
-    internal struct tcp_info
-    {
-        public byte tcpi_state;
-        public byte tcpi_ca_state;
-        public byte tcpi_retransmits;
-        public byte tcpi_probes;
-        public byte tcpi_backoff;
-        public byte tcpi_options;
-        public byte tcpi_wscale;          // snd_wscale:4, rcv_wscale:4
-        public byte tcpi_flags;           // delivery_rate_app_limited:1, fastopen_client_fail:2
-        public uint tcpi_rto;
-        public uint tcpi_ato;
-        public uint tcpi_snd_mss;
-        public uint tcpi_rcv_mss;
-        public uint tcpi_unacked;
-        public uint tcpi_sacked;
-    }
-
     [StructLayout(LayoutKind.Sequential)]
     internal struct linger
     {
         public int l_onoff;
         public int l_linger;
+    }
+
+    /// <summary>
+    /// struct msghdr as Linux lays it out (56 bytes). BSD's msg_iovlen and msg_controllen are
+    /// 4-byte ints followed by padding (48 bytes, msg_flags at 44): a header whose other fields
+    /// are zero and whose counts are small reads the same there on little-endian machines.
+    /// </summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct msghdr
+    {
+        public void* msg_name;
+        public uint msg_namelen;
+        public iovec* msg_iov;
+        public nint msg_iovlen;
+        public void* msg_control;
+        public nint msg_controllen;
+        public int msg_flags;
     }
 
     [LibraryImport(Name, SetLastError = true)]
@@ -114,6 +89,10 @@ internal static unsafe partial class Libc
     [LibraryImport(Name, SetLastError = true)]
     internal static partial int listen(int sockfd, int backlog);
 
+    [LibraryImport(Name, SetLastError = true)]
+    internal static partial int accept(int sockfd, void* addr, uint* addrlen);
+
+    /// <summary>accept4(2): Linux and FreeBSD (10 and later); macOS has none.</summary>
     [LibraryImport(Name, SetLastError = true)]
     internal static partial int accept4(int sockfd, void* addr, uint* addrlen, int flags);
 
@@ -129,36 +108,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Name, SetLastError = true)]
     internal static partial nint send(int sockfd, void* buf, nint len, int flags);
 
-    [StructLayout(LayoutKind.Sequential)]
-    internal struct msghdr
-    {
-        public void* msg_name;
-        public uint msg_namelen;
-        public iovec* msg_iov;
-        public nint msg_iovlen;
-        public void* msg_control;
-        public nint msg_controllen;
-        public int msg_flags;
-    }
-
     /// <summary>Vectored send; unlike writev(2) it takes MSG_NOSIGNAL, so a reset peer never raises SIGPIPE.</summary>
     [LibraryImport(Name, SetLastError = true)]
     internal static partial nint sendmsg(int sockfd, msghdr* msg, int flags);
-
-    [StructLayout(LayoutKind.Sequential)]
-    internal struct mmsghdr
-    {
-        public msghdr msg_hdr;
-        public uint msg_len;       // bytes received, or sent
-    }
-
-    /// <summary>Receives up to <paramref name="vlen"/> datagrams in one call (recvmmsg(2)).</summary>
-    [LibraryImport(Name, SetLastError = true)]
-    internal static partial int recvmmsg(int sockfd, mmsghdr* msgvec, uint vlen, int flags, void* timeout);
-
-    /// <summary>Sends up to <paramref name="vlen"/> datagrams in one call (sendmmsg(2)); returns how many were sent.</summary>
-    [LibraryImport(Name, SetLastError = true)]
-    internal static partial int sendmmsg(int sockfd, mmsghdr* msgvec, uint vlen, int flags);
 
     [LibraryImport(Name, SetLastError = true)]
     internal static partial int setsockopt(int sockfd, int level, int optname, void* optval, uint optlen);

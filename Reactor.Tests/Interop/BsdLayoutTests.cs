@@ -1,0 +1,175 @@
+using System;
+using System.Net;
+using Reactor.Interop;
+using Reactor.Platform;
+using Xunit;
+using static Reactor.Interop.Libc;
+
+namespace Reactor.Tests.Interop;
+
+/// <summary>
+/// The macOS and FreeBSD structs and constant tables, checked on any host against the values in
+/// the systems' headers: xnu bsd/sys/{socket,errno,fcntl,resource}.h and bsd/netinet6/in6.h
+/// (xnu-11417), FreeBSD sys/sys/{socket,errno,fcntl,resource,_clock_id}.h and
+/// sys/netinet6/in6.h (12 and later), and Linux's for the Linux table.
+/// </summary>
+public unsafe class BsdLayoutTests
+{
+    public static TheoryData<string, byte[], byte[]> SockaddrCases => new()
+    {
+        {
+            "macos",
+            [16, 2, 0x1B, 0x58, 127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0],
+            [28, 30, 0x1B, 0x58, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0]
+        },
+        {
+            "freebsd",
+            [16, 2, 0x1B, 0x58, 127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0],
+            [28, 28, 0x1B, 0x58, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0]
+        },
+        {
+            "linux",
+            [2, 0, 0x1B, 0x58, 127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0],
+            [10, 0, 0x1B, 0x58, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0]
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(SockaddrCases))]
+    public void ToSockaddr_LoopbackPort7000_ProducesTheSystemsBytes(string system, byte[] ipv4, byte[] ipv6)
+    {
+        OsConstants os = Table(system);
+        sockaddr_storage sa;
+        uint length = Sockets.ToSockaddr(IPAddress.Loopback, 7000, &sa, os);
+        Assert.Equal(ipv4, new Span<byte>(&sa, (int)length).ToArray());
+        Assert.Equal(new IPEndPoint(IPAddress.Loopback, 7000), Sockets.FromSockaddr(&sa, os));
+
+        length = Sockets.ToSockaddr(IPAddress.IPv6Loopback, 7000, &sa, os);
+        Assert.Equal(ipv6, new Span<byte>(&sa, (int)length).ToArray());
+        Assert.Equal(new IPEndPoint(IPAddress.IPv6Loopback, 7000), Sockets.FromSockaddr(&sa, os));
+    }
+
+    [Fact]
+    public void MacOSTable_MatchesXnuHeaders()
+    {
+        OsConstants os = OsConstants.MacOS;
+        Assert.True(os.HasSinLen);
+        Assert.Equal(30, os.AF_INET6);
+        Assert.Equal(0, os.SOCK_NONBLOCK);          // none: fcntl after socket() and accept()
+        Assert.Equal(0, os.SOCK_CLOEXEC);
+        Assert.Equal(0xffff, os.SOL_SOCKET);
+        Assert.Equal(0x0004, os.SO_REUSEADDR);
+        Assert.Equal(0, os.ReusePortSpreading);     // SO_REUSEPORT (0x0200) spreads nothing: one shared listener
+        Assert.Equal(0x1007, os.SO_ERROR);
+        Assert.Equal(0x1001, os.SO_SNDBUF);
+        Assert.Equal(0x0080, os.SO_LINGER);
+        Assert.Equal(0x0002, os.SO_ACCEPTCONN);
+        Assert.Equal(27, os.IPV6_V6ONLY);
+        Assert.Equal(0, os.IP_BIND_ADDRESS_NO_PORT);
+        Assert.Equal(0x10, os.MSG_TRUNC);
+        Assert.Equal(0x80, os.MSG_DONTWAIT);
+        Assert.Equal(0x80000, os.MSG_NOSIGNAL);
+        Assert.Equal(0x0004, os.O_NONBLOCK);
+        Assert.Equal(0x01000000, os.O_CLOEXEC);
+        Assert.Equal(67, os.F_DUPFD_CLOEXEC);
+        Assert.Equal(8, os.RLIMIT_NOFILE);
+        Assert.Equal(6, os.MonotonicCoarseClock);   // CLOCK_MONOTONIC in macOS's time.h
+        Assert.Equal(89, os.ToErrno(ErrorCode.Canceled));
+    }
+
+    [Fact]
+    public void FreeBsdTable_MatchesFreeBsdHeaders()
+    {
+        OsConstants os = OsConstants.FreeBsd;
+        Assert.True(os.HasSinLen);
+        Assert.Equal(28, os.AF_INET6);
+        Assert.Equal(0x20000000, os.SOCK_NONBLOCK);
+        Assert.Equal(0x10000000, os.SOCK_CLOEXEC);
+        Assert.Equal(0xffff, os.SOL_SOCKET);
+        Assert.Equal(0x0004, os.SO_REUSEADDR);
+        Assert.Equal(0x00010000, os.ReusePortSpreading);   // SO_REUSEPORT_LB
+        Assert.Equal(0x1007, os.SO_ERROR);
+        Assert.Equal(0x1001, os.SO_SNDBUF);
+        Assert.Equal(0x0080, os.SO_LINGER);
+        Assert.Equal(0x0002, os.SO_ACCEPTCONN);
+        Assert.Equal(27, os.IPV6_V6ONLY);
+        Assert.Equal(0, os.IP_BIND_ADDRESS_NO_PORT);
+        Assert.Equal(0x10, os.MSG_TRUNC);
+        Assert.Equal(0x80, os.MSG_DONTWAIT);
+        Assert.Equal(0x20000, os.MSG_NOSIGNAL);
+        Assert.Equal(0x0004, os.O_NONBLOCK);
+        Assert.Equal(0x00100000, os.O_CLOEXEC);
+        Assert.Equal(17, os.F_DUPFD_CLOEXEC);
+        Assert.Equal(8, os.RLIMIT_NOFILE);
+        Assert.Equal(12, os.MonotonicCoarseClock);  // CLOCK_MONOTONIC_FAST
+        Assert.Equal(85, os.ToErrno(ErrorCode.Canceled));
+    }
+
+    [Fact]
+    public void LinuxTable_MatchesLinuxHeaders()
+    {
+        OsConstants os = OsConstants.Linux;
+        Assert.False(os.HasSinLen);
+        Assert.Equal(10, os.AF_INET6);
+        Assert.Equal(0x800, os.SOCK_NONBLOCK);
+        Assert.Equal(0x80000, os.SOCK_CLOEXEC);
+        Assert.Equal(1, os.SOL_SOCKET);
+        Assert.Equal(15, os.ReusePortSpreading);    // SO_REUSEPORT
+        Assert.Equal(4, os.SO_ERROR);
+        Assert.Equal(0x4000, os.MSG_NOSIGNAL);
+        Assert.Equal(1030, os.F_DUPFD_CLOEXEC);
+        Assert.Equal(7, os.RLIMIT_NOFILE);
+        Assert.Equal(6, os.MonotonicCoarseClock);
+        Assert.Same(OsConstants.Linux, OsConstants.Current);
+    }
+
+    [Theory]
+    [InlineData("macos")]
+    [InlineData("freebsd")]
+    public void BsdErrnos_TranslateToLinuxNumbersAndBack(string system)
+    {
+        OsConstants os = Table(system);
+        // errno.h values shared by both BSDs.
+        Assert.Equal(ErrorCode.WouldBlock, os.ToErrorCode(35));
+        Assert.Equal(ErrorCode.InProgress, os.ToErrorCode(36));
+        Assert.Equal(ErrorCode.AddressInUse, os.ToErrorCode(48));
+        Assert.Equal(ErrorCode.AddressNotAvailable, os.ToErrorCode(49));
+        Assert.Equal(ErrorCode.NetworkUnreachable, os.ToErrorCode(51));
+        Assert.Equal(ErrorCode.ConnectionAborted, os.ToErrorCode(53));
+        Assert.Equal(ErrorCode.ConnectionReset, os.ToErrorCode(54));
+        Assert.Equal(ErrorCode.NoBufferSpace, os.ToErrorCode(55));
+        Assert.Equal(ErrorCode.NotConnected, os.ToErrorCode(57));
+        Assert.Equal(ErrorCode.TimedOut, os.ToErrorCode(60));
+        Assert.Equal(ErrorCode.ConnectionRefused, os.ToErrorCode(61));
+        Assert.Equal(ErrorCode.HostUnreachable, os.ToErrorCode(65));
+        // 1-34 but 11 are the same numbers as Linux's.
+        Assert.Equal(ErrorCode.Interrupted, os.ToErrorCode(4));
+        Assert.Equal(ErrorCode.TooManyOpenFiles, os.ToErrorCode(24));
+        Assert.Equal(ErrorCode.BrokenPipe, os.ToErrorCode(32));
+        // EDEADLK (11 on BSD) is not Linux's EAGAIN: it keeps its own number, offset.
+        Assert.Equal((ErrorCode)(OsConstants.UnnamedErrnoBase + 11), os.ToErrorCode(11));
+        Assert.Equal(11, os.ToErrno((ErrorCode)(OsConstants.UnnamedErrnoBase + 11)));
+        foreach (ErrorCode code in Enum.GetValues<ErrorCode>())
+        {
+            Assert.Equal(code, os.ToErrorCode(os.ToErrno(code)));
+        }
+    }
+
+    [Fact]
+    public void LinuxErrnos_AreErrorCodesUnchanged()
+    {
+        foreach (ErrorCode code in Enum.GetValues<ErrorCode>())
+        {
+            Assert.Equal((int)code, OsConstants.Linux.ToErrno(code));
+            Assert.Equal(code, OsConstants.Linux.ToErrorCode((int)code));
+        }
+        Assert.Equal((ErrorCode)35, OsConstants.Linux.ToErrorCode(35));   // EDEADLK on Linux: no offset
+    }
+
+    private static OsConstants Table(string system) => system switch
+    {
+        "macos" => OsConstants.MacOS,
+        "freebsd" => OsConstants.FreeBsd,
+        _ => OsConstants.Linux,
+    };
+}
