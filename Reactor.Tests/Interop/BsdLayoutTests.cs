@@ -1,5 +1,6 @@
 using System;
 using System.Net;
+using System.Runtime.InteropServices;
 using Reactor.Interop;
 using Reactor.Platform;
 using Xunit;
@@ -9,12 +10,49 @@ namespace Reactor.Tests.Interop;
 
 /// <summary>
 /// The macOS and FreeBSD structs and constant tables, checked on any host against the values in
-/// the systems' headers: xnu bsd/sys/{socket,errno,fcntl,resource}.h and bsd/netinet6/in6.h
-/// (xnu-11417), FreeBSD sys/sys/{socket,errno,fcntl,resource,_clock_id}.h and
+/// the systems' headers: xnu bsd/sys/{event,socket,errno,fcntl,resource}.h and bsd/netinet6/in6.h
+/// (xnu-11417), FreeBSD sys/sys/{event,socket,errno,fcntl,resource,_clock_id}.h and
 /// sys/netinet6/in6.h (12 and later), and Linux's for the Linux table.
 /// </summary>
 public unsafe class BsdLayoutTests
 {
+    [Fact]
+    public void Kevent_MacOS_Is32BytesWithHeaderOffsets()
+    {
+        Assert.Equal(32, sizeof(kevent_macos));
+        Assert.Equal(0, (int)Marshal.OffsetOf<kevent_macos>(nameof(kevent_macos.ident)));
+        Assert.Equal(8, (int)Marshal.OffsetOf<kevent_macos>(nameof(kevent_macos.filter)));
+        Assert.Equal(10, (int)Marshal.OffsetOf<kevent_macos>(nameof(kevent_macos.flags)));
+        Assert.Equal(12, (int)Marshal.OffsetOf<kevent_macos>(nameof(kevent_macos.fflags)));
+        Assert.Equal(16, (int)Marshal.OffsetOf<kevent_macos>(nameof(kevent_macos.data)));
+        Assert.Equal(24, (int)Marshal.OffsetOf<kevent_macos>(nameof(kevent_macos.udata)));
+    }
+
+    [Fact]
+    public void Kevent_FreeBsd_Is64BytesWithExtAfterUdata()
+    {
+        Assert.Equal(64, sizeof(kevent_freebsd));
+        Assert.Equal(0, (int)Marshal.OffsetOf<kevent_freebsd>(nameof(kevent_freebsd.head)));
+        Assert.Equal(32, (int)Marshal.OffsetOf<kevent_freebsd>(nameof(kevent_freebsd.ext)));
+    }
+
+    [Fact]
+    public void KqueueConstants_MatchBothHeaders()
+    {
+        Assert.Equal(-1, EVFILT_READ);
+        Assert.Equal(-2, EVFILT_WRITE);
+        Assert.Equal(-10, EVFILT_USER_MACOS);
+        Assert.Equal(-11, EVFILT_USER_FREEBSD);
+        Assert.Equal(0x0001, EV_ADD);
+        Assert.Equal(0x0002, EV_DELETE);
+        Assert.Equal(0x0004, EV_ENABLE);
+        Assert.Equal(0x0008, EV_DISABLE);
+        Assert.Equal(0x0020, EV_CLEAR);
+        Assert.Equal(0x4000, EV_ERROR);
+        Assert.Equal(0x8000, EV_EOF);
+        Assert.Equal(0x01000000u, NOTE_TRIGGER);
+    }
+
     public static TheoryData<string, byte[], byte[]> SockaddrCases => new()
     {
         {

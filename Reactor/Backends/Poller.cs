@@ -72,6 +72,7 @@ internal abstract class Poller : IDisposable
     public static Poller Create(int batchSize)
     {
         if (OperatingSystem.IsLinux()) return new EpollPoller(batchSize);
-        throw new PlatformNotSupportedException("Reactor has an epoll backend only; kqueue is not written yet.");
+        if (OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD()) return new KqueuePoller(batchSize, KqueueLayout.Current);
+        throw new PlatformNotSupportedException($"Reactor has epoll and kqueue backends, for Linux, macOS and FreeBSD; not for {Environment.OSVersion}.");
     }
 }
