@@ -11,8 +11,8 @@ internal static class Bsd
     internal const int SOL_SOCKET = 0xffff;
     internal const int SO_ACCEPTCONN = 0x0002;
     internal const int SO_REUSEADDR = 0x0004;
+    // macOS counts SO_LINGER in ticks (SO_LINGER_SEC is seconds); Reactor only ever sets 0.
     internal const int SO_LINGER = 0x0080;
-    internal const int SO_REUSEPORT = 0x0200;
     internal const int SO_SNDBUF = 0x1001;
     internal const int SO_ERROR = 0x1007;
     internal const int IPV6_V6ONLY = 27;
@@ -37,8 +37,37 @@ internal static class Bsd
     internal const int ECONNREFUSED = 61;
     internal const int EHOSTUNREACH = 65;
 
+    /// <summary>A BSD table: the shared values above and the ones each system numbers its own way.</summary>
+    internal static OsConstants Table(int af_inet6, int sockNonblock, int sockCloexec, int reusePortSpreading, int msgNosignal,
+        int oCloexec, int fDupfdCloexec, int monotonicClock, int ecanceled) => new()
+    {
+        HasSinLen = true,
+        AF_INET6 = af_inet6,
+        SOCK_NONBLOCK = sockNonblock,
+        SOCK_CLOEXEC = sockCloexec,
+        SOL_SOCKET = SOL_SOCKET,
+        SO_REUSEADDR = SO_REUSEADDR,
+        ReusePortSpreading = reusePortSpreading,
+        SO_ERROR = SO_ERROR,
+        SO_SNDBUF = SO_SNDBUF,
+        SO_LINGER = SO_LINGER,
+        SO_ACCEPTCONN = SO_ACCEPTCONN,
+        IPV6_V6ONLY = IPV6_V6ONLY,
+        // Linux's option; here a bound source address gets its port at bind time.
+        IP_BIND_ADDRESS_NO_PORT = 0,
+        MSG_TRUNC = MSG_TRUNC,
+        MSG_DONTWAIT = MSG_DONTWAIT,
+        MSG_NOSIGNAL = msgNosignal,
+        O_NONBLOCK = O_NONBLOCK,
+        O_CLOEXEC = oCloexec,
+        F_DUPFD_CLOEXEC = fDupfdCloexec,
+        RLIMIT_NOFILE = RLIMIT_NOFILE,
+        MonotonicCoarseClock = monotonicClock,
+        Errnos = Errnos(ecanceled),
+    };
+
     /// <summary>The errnos of <see cref="ErrorCode"/> whose numbers differ from Linux's, with this system's ECANCELED.</summary>
-    internal static (ErrorCode, int)[] Errnos(int ecanceled) =>
+    private static (ErrorCode, int)[] Errnos(int ecanceled) =>
     [
         (ErrorCode.WouldBlock, EAGAIN),
         (ErrorCode.InProgress, EINPROGRESS),

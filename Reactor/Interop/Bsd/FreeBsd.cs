@@ -14,30 +14,15 @@ internal static class FreeBsd
     internal const int CLOCK_MONOTONIC_FAST = 12;
     internal const int ECANCELED = 85;
 
-    internal static readonly OsConstants Constants = new()
-    {
-        HasSinLen = true,
-        AF_INET6 = AF_INET6,
-        SOCK_NONBLOCK = SOCK_NONBLOCK,
-        SOCK_CLOEXEC = SOCK_CLOEXEC,
-        SOL_SOCKET = Bsd.SOL_SOCKET,
-        SO_REUSEADDR = Bsd.SO_REUSEADDR,
-        ReusePortSpreading = SO_REUSEPORT_LB,
-        SO_ERROR = Bsd.SO_ERROR,
-        SO_SNDBUF = Bsd.SO_SNDBUF,
-        SO_LINGER = Bsd.SO_LINGER,
-        SO_ACCEPTCONN = Bsd.SO_ACCEPTCONN,
-        IPV6_V6ONLY = Bsd.IPV6_V6ONLY,
-        IP_BIND_ADDRESS_NO_PORT = 0,
-        MSG_TRUNC = Bsd.MSG_TRUNC,
-        MSG_DONTWAIT = Bsd.MSG_DONTWAIT,
-        MSG_NOSIGNAL = MSG_NOSIGNAL,
-        O_NONBLOCK = Bsd.O_NONBLOCK,
-        O_CLOEXEC = O_CLOEXEC,
-        F_DUPFD_CLOEXEC = F_DUPFD_CLOEXEC,
-        RLIMIT_NOFILE = Bsd.RLIMIT_NOFILE,
+    internal static readonly OsConstants Constants = Bsd.Table(
+        af_inet6: AF_INET6,
+        sockNonblock: SOCK_NONBLOCK,
+        sockCloexec: SOCK_CLOEXEC,
+        reusePortSpreading: SO_REUSEPORT_LB,
+        msgNosignal: MSG_NOSIGNAL,
+        oCloexec: O_CLOEXEC,
+        fDupfdCloexec: F_DUPFD_CLOEXEC,
         // Like Linux's CLOCK_MONOTONIC_COARSE: the last tick, read without a syscall.
-        MonotonicCoarseClock = CLOCK_MONOTONIC_FAST,
-        Errnos = Bsd.Errnos(ECANCELED),
-    };
+        monotonicClock: CLOCK_MONOTONIC_FAST,
+        ecanceled: ECANCELED);
 }
