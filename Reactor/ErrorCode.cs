@@ -6,8 +6,8 @@ namespace Reactor;
 /// The operating-system errors Reactor reports, by name (as libuv's <c>UV_E*</c> or Rust's
 /// <c>io::ErrorKind</c>). The numbers are Linux's errno values, so they match the kernel's own
 /// numbers and the negative codes of the C ABI (<c>REACTOR_ECONNREFUSED == -ConnectionRefused</c>); on
-/// other systems the platform layer translates its errno into these. An errno with no name here
-/// still arrives, as its number.
+/// macOS and FreeBSD the platform layer translates its errno into these. An errno with no name here
+/// still arrives, as its number (there, as 1000 plus its number when Linux's same number means another error).
 /// </summary>
 public enum ErrorCode
 {
