@@ -6,7 +6,9 @@ namespace Reactor;
 /// Socket options as the kernel reports them (getsockopt(2)) after Reactor set what
 /// <see cref="ReactorOptions"/> asked for: the values in effect, which may differ from those asked
 /// (the kernel doubles and caps buffer sizes, and caps the backlog). For a UDP socket only the
-/// buffer sizes are read; the TCP members are then false or zero.
+/// buffer sizes are read; the TCP members are then false or zero. The doubling and the sysctls
+/// named below are Linux's; macOS and FreeBSD keep a buffer size as set, and refuse one above
+/// kern.ipc.maxsockbuf (ENOBUFS) instead of capping it.
 /// </summary>
 public sealed record SocketSettings
 {
@@ -37,7 +39,10 @@ public sealed record SocketSettings
 
     /// <summary>
     /// A listening socket's accept queue limit: the listen(2) backlog capped at net.core.somaxconn
-    /// (read through TCP_INFO). 0 for any other socket.
+    /// (read through TCP_INFO). FreeBSD: capped at kern.ipc.soacceptqueue (read through
+    /// SO_LISTENQLIMIT). macOS has no call that reads it, so there this is the backlog asked for,
+    /// which kern.ipc.somaxconn (128 by default) may have lowered, or 0 for an inherited listener.
+    /// 0 for any other socket.
     /// </summary>
     public int Backlog { get; init; }
 }

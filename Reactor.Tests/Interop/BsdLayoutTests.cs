@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Net;
 using System.Runtime.InteropServices;
 using Reactor.Interop;
@@ -10,9 +11,9 @@ namespace Reactor.Tests.Interop;
 
 /// <summary>
 /// The macOS and FreeBSD structs and constant tables, checked on any host against the values in
-/// the systems' headers: xnu bsd/sys/{event,socket,errno,fcntl,resource}.h and bsd/netinet6/in6.h
-/// (xnu-11417), FreeBSD sys/sys/{event,socket,errno,fcntl,resource,_clock_id}.h and
-/// sys/netinet6/in6.h (12 and later), and Linux's for the Linux table.
+/// the systems' headers: xnu bsd/sys/{event,socket,errno,fcntl,resource}.h, bsd/netinet/tcp.h and
+/// bsd/netinet6/in6.h (xnu-11417), FreeBSD sys/sys/{event,socket,errno,fcntl,resource,_clock_id}.h,
+/// sys/netinet/tcp.h and sys/netinet6/in6.h (12 and later), and Linux's for the Linux table.
 /// </summary>
 public unsafe class BsdLayoutTests
 {
@@ -98,6 +99,8 @@ public unsafe class BsdLayoutTests
         Assert.Equal(0x0004, os.SO_REUSEADDR);
         Assert.Equal(0x1007, os.SO_ERROR);
         Assert.Equal(0x1001, os.SO_SNDBUF);
+        Assert.Equal(0x1002, os.SO_RCVBUF);
+        Assert.Equal(0x0008, os.SO_KEEPALIVE);
         Assert.Equal(0x0080, os.SO_LINGER);
         Assert.Equal(0x0002, os.SO_ACCEPTCONN);
         Assert.Equal(27, os.IPV6_V6ONLY);
@@ -120,6 +123,10 @@ public unsafe class BsdLayoutTests
         Assert.Equal(67, os.F_DUPFD_CLOEXEC);
         Assert.Equal(6, os.MonotonicCoarseClock);              // CLOCK_MONOTONIC in macOS's time.h
         Assert.Equal(89, os.ToErrno(ErrorCode.Canceled));
+        Assert.Equal(0x10, os.TCP_KEEPIDLE);                   // TCP_KEEPALIVE: xnu's name for the idle time
+        Assert.Equal(0x101, os.TCP_KEEPINTVL);
+        Assert.Equal(0x102, os.TCP_KEEPCNT);
+        Assert.Equal(0, os.SO_LISTENQLIMIT);                   // none: the backlog is reported as asked
     }
 
     [Fact]
@@ -135,6 +142,10 @@ public unsafe class BsdLayoutTests
         Assert.Equal(17, os.F_DUPFD_CLOEXEC);
         Assert.Equal(12, os.MonotonicCoarseClock);             // CLOCK_MONOTONIC_FAST
         Assert.Equal(85, os.ToErrno(ErrorCode.Canceled));
+        Assert.Equal(256, os.TCP_KEEPIDLE);
+        Assert.Equal(512, os.TCP_KEEPINTVL);
+        Assert.Equal(1024, os.TCP_KEEPCNT);
+        Assert.Equal(0x1011, os.SO_LISTENQLIMIT);
     }
 
     [Fact]
@@ -148,11 +159,34 @@ public unsafe class BsdLayoutTests
         Assert.Equal(1, os.SOL_SOCKET);
         Assert.Equal(15, os.ReusePortSpreading);    // SO_REUSEPORT
         Assert.Equal(4, os.SO_ERROR);
+        Assert.Equal(7, os.SO_SNDBUF);
+        Assert.Equal(8, os.SO_RCVBUF);
+        Assert.Equal(9, os.SO_KEEPALIVE);
+        Assert.Equal(4, os.TCP_KEEPIDLE);
+        Assert.Equal(5, os.TCP_KEEPINTVL);
+        Assert.Equal(6, os.TCP_KEEPCNT);
+        Assert.Equal(0, os.SO_LISTENQLIMIT);        // read through TCP_INFO instead
         Assert.Equal(0x4000, os.MSG_NOSIGNAL);
         Assert.Equal(1030, os.F_DUPFD_CLOEXEC);
         Assert.Equal(7, os.RLIMIT_NOFILE);
         Assert.Equal(6, os.MonotonicCoarseClock);
         Assert.Same(OsConstants.Linux, OsConstants.Current);
+    }
+
+    [Theory]
+    [InlineData("linux")]
+    [InlineData("macos")]
+    [InlineData("freebsd")]
+    public void SocketOptionNames_AreDistinctAtEachLevel(string system)
+    {
+        // A table that mixed two systems' numbers would set one option for another (Linux's
+        // SO_RCVBUF, 8, is SO_KEEPALIVE on BSD): each name must be one option at its level.
+        OsConstants os = Table(system);
+        int[] socketLevel = [os.SO_REUSEADDR, os.SO_ERROR, os.SO_SNDBUF, os.SO_RCVBUF, os.SO_KEEPALIVE, os.SO_LINGER, os.SO_ACCEPTCONN, os.ReusePortSpreading];
+        int[] tcpLevel = [TCP_NODELAY, os.TCP_KEEPIDLE, os.TCP_KEEPINTVL, os.TCP_KEEPCNT];
+        Assert.Equal(socketLevel.Length, socketLevel.Distinct().Count());
+        Assert.Equal(tcpLevel.Length, tcpLevel.Distinct().Count());
+        if (os.SO_LISTENQLIMIT != 0) Assert.DoesNotContain(os.SO_LISTENQLIMIT, socketLevel);
     }
 
     [Theory]

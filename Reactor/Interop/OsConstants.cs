@@ -31,9 +31,20 @@ internal sealed class OsConstants
     public required int ReusePortSpreading { get; init; }
     public required int SO_ERROR { get; init; }
     public required int SO_SNDBUF { get; init; }
+    public required int SO_RCVBUF { get; init; }
+    public required int SO_KEEPALIVE { get; init; }
     public required int SO_LINGER { get; init; }
     public required int SO_ACCEPTCONN { get; init; }
     public required int IPV6_V6ONLY { get; init; }
+    /// <summary>Silence before the first keep-alive probe, in seconds, at IPPROTO_TCP; macOS names it TCP_KEEPALIVE.</summary>
+    public required int TCP_KEEPIDLE { get; init; }
+    public required int TCP_KEEPINTVL { get; init; }
+    public required int TCP_KEEPCNT { get; init; }
+    /// <summary>
+    /// The SOL_SOCKET option that reads a listener's accept queue limit (FreeBSD); 0 where none does:
+    /// Linux reads it through TCP_INFO (<see cref="Libc.tcp_info"/>), macOS has no way to read it.
+    /// </summary>
+    public required int SO_LISTENQLIMIT { get; init; }
     /// <summary>0 where the option does not exist (BSD: a bound source address gets its port at bind time).</summary>
     public required int IP_BIND_ADDRESS_NO_PORT { get; init; }
     public required int MSG_TRUNC { get; init; }

@@ -35,7 +35,8 @@ public sealed class LoopGroup : IDisposable
     /// <summary>
     /// The socket options in effect on the listeners (or UDP sockets), read back from the kernel
     /// once they were set: the buffer sizes doubled and capped, the backlog capped at
-    /// net.core.somaxconn. Accepted connections inherit them. Null until <c>Serve</c> or
+    /// net.core.somaxconn (on macOS the backlog as asked: see <see cref="Reactor.SocketSettings.Backlog"/>).
+    /// Accepted connections inherit them. Null until <c>Serve</c> or
     /// <see cref="ServeUdp"/> returned. Any thread.
     /// </summary>
     public SocketSettings? SocketSettings { get; private set; }
@@ -85,7 +86,7 @@ public sealed class LoopGroup : IDisposable
                 {
                     LocalEndPoint = Sockets.LocalEndPoint(fd);
                     port = LocalEndPoint.Port;
-                    SocketSettings = Sockets.ReadSettings(fd, stream: true);
+                    SocketSettings = Sockets.ReadSettings(fd, stream: true, _options.Backlog);
                 }
             }
         }

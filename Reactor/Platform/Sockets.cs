@@ -45,10 +45,24 @@ internal static unsafe partial class Sockets
         if (OperatingSystem.IsMacOS())
         {
             do fd = Sys.Check(accept(listenFd, null, null)); while (fd == -(int)ErrorCode.Interrupted);
-            return fd < 0 ? fd : MakeNonBlockingCloseOnExec(fd);
+            if (fd < 0) return fd;
+            CopyKeepAliveIdle(listenFd, fd);
+            return MakeNonBlockingCloseOnExec(fd);
         }
         do fd = Sys.Check(accept4(listenFd, null, null, CreationFlags)); while (fd == -(int)ErrorCode.Interrupted);
         return fd;
+    }
+
+    /// <summary>
+    /// macOS: xnu gives an accepted socket its listener's SO_KEEPALIVE, TCP_NODELAY, TCP_KEEPINTVL
+    /// and TCP_KEEPCNT but not the idle time (tcp_input.c, "inherit states from the listener",
+    /// copies t_keepintvl and t_keepcnt, not t_keepidle), so TCP_KEEPALIVE is copied here. Best
+    /// effort: a failure leaves the system default (2 hours). Two calls per accept, macOS only.
+    /// </summary>
+    private static void CopyKeepAliveIdle(int listenFd, int fd)
+    {
+        int idle = TryGet(listenFd, IPPROTO_TCP, MacOS.TCP_KEEPALIVE);
+        if (idle > 0) TrySet(fd, IPPROTO_TCP, MacOS.TCP_KEEPALIVE, idle);
     }
 
     /// <summary>

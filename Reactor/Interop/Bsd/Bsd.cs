@@ -11,9 +11,11 @@ internal static class Bsd
     internal const int SOL_SOCKET = 0xffff;
     internal const int SO_ACCEPTCONN = 0x0002;
     internal const int SO_REUSEADDR = 0x0004;
+    internal const int SO_KEEPALIVE = 0x0008;
     // macOS counts SO_LINGER in ticks (SO_LINGER_SEC is seconds); Reactor only ever sets 0.
     internal const int SO_LINGER = 0x0080;
     internal const int SO_SNDBUF = 0x1001;
+    internal const int SO_RCVBUF = 0x1002;
     internal const int SO_ERROR = 0x1007;
     internal const int IPV6_V6ONLY = 27;
 
@@ -39,7 +41,8 @@ internal static class Bsd
 
     /// <summary>A BSD table: the shared values above and the ones each system numbers its own way.</summary>
     internal static OsConstants Table(int af_inet6, int sockNonblock, int sockCloexec, int reusePortSpreading, int msgNosignal,
-        int oCloexec, int fDupfdCloexec, int monotonicClock, int ecanceled) => new()
+        int oCloexec, int fDupfdCloexec, int monotonicClock, int ecanceled, int tcpKeepidle, int tcpKeepintvl, int tcpKeepcnt,
+        int soListenqlimit) => new()
     {
         HasSinLen = true,
         AF_INET6 = af_inet6,
@@ -50,9 +53,15 @@ internal static class Bsd
         ReusePortSpreading = reusePortSpreading,
         SO_ERROR = SO_ERROR,
         SO_SNDBUF = SO_SNDBUF,
+        SO_RCVBUF = SO_RCVBUF,
+        SO_KEEPALIVE = SO_KEEPALIVE,
         SO_LINGER = SO_LINGER,
         SO_ACCEPTCONN = SO_ACCEPTCONN,
         IPV6_V6ONLY = IPV6_V6ONLY,
+        TCP_KEEPIDLE = tcpKeepidle,
+        TCP_KEEPINTVL = tcpKeepintvl,
+        TCP_KEEPCNT = tcpKeepcnt,
+        SO_LISTENQLIMIT = soListenqlimit,
         // Linux's option; here a bound source address gets its port at bind time.
         IP_BIND_ADDRESS_NO_PORT = 0,
         MSG_TRUNC = MSG_TRUNC,

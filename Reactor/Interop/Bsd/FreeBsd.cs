@@ -1,6 +1,6 @@
 namespace Reactor.Interop;
 
-/// <summary>FreeBSD's values where they differ from macOS's (sys/sys/*.h of FreeBSD 12 and later).</summary>
+/// <summary>FreeBSD's values where they differ from macOS's (sys/sys/*.h and sys/netinet/tcp.h of FreeBSD 12 and later).</summary>
 internal static class FreeBsd
 {
     internal const int AF_INET6 = 28;
@@ -13,6 +13,11 @@ internal static class FreeBsd
     internal const int F_DUPFD_CLOEXEC = 17;
     internal const int CLOCK_MONOTONIC_FAST = 12;
     internal const int ECANCELED = 85;
+    internal const int TCP_KEEPIDLE = 256;
+    internal const int TCP_KEEPINTVL = 512;
+    internal const int TCP_KEEPCNT = 1024;
+    // Read only: a listener's so_qlimit, the backlog after the kern.ipc.soacceptqueue cap.
+    internal const int SO_LISTENQLIMIT = 0x1011;
 
     internal static readonly OsConstants Constants = Bsd.Table(
         af_inet6: AF_INET6,
@@ -24,5 +29,9 @@ internal static class FreeBsd
         fDupfdCloexec: F_DUPFD_CLOEXEC,
         // Like Linux's CLOCK_MONOTONIC_COARSE: the last tick, read without a syscall.
         monotonicClock: CLOCK_MONOTONIC_FAST,
-        ecanceled: ECANCELED);
+        ecanceled: ECANCELED,
+        tcpKeepidle: TCP_KEEPIDLE,
+        tcpKeepintvl: TCP_KEEPINTVL,
+        tcpKeepcnt: TCP_KEEPCNT,
+        soListenqlimit: SO_LISTENQLIMIT);
 }

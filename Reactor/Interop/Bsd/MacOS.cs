@@ -1,6 +1,6 @@
 namespace Reactor.Interop;
 
-/// <summary>macOS's values where they differ from FreeBSD's (xnu bsd/sys/*.h, Libc's time.h).</summary>
+/// <summary>macOS's values where they differ from FreeBSD's (xnu bsd/sys/*.h, bsd/netinet/tcp.h, Libc's time.h).</summary>
 internal static class MacOS
 {
     internal const int AF_INET6 = 30;
@@ -10,6 +10,10 @@ internal static class MacOS
     internal const int F_DUPFD_CLOEXEC = 67;
     internal const int CLOCK_MONOTONIC = 6;
     internal const int ECANCELED = 89;
+    // The keep-alive idle time: xnu's TCP_KEEPALIVE is Linux's and FreeBSD's TCP_KEEPIDLE, in seconds.
+    internal const int TCP_KEEPALIVE = 0x10;
+    internal const int TCP_KEEPINTVL = 0x101;
+    internal const int TCP_KEEPCNT = 0x102;
 
     internal static readonly OsConstants Constants = Bsd.Table(
         af_inet6: AF_INET6,
@@ -23,5 +27,10 @@ internal static class MacOS
         oCloexec: O_CLOEXEC,
         fDupfdCloexec: F_DUPFD_CLOEXEC,
         monotonicClock: CLOCK_MONOTONIC,
-        ecanceled: ECANCELED);
+        ecanceled: ECANCELED,
+        tcpKeepidle: TCP_KEEPALIVE,
+        tcpKeepintvl: TCP_KEEPINTVL,
+        tcpKeepcnt: TCP_KEEPCNT,
+        // No option reads so_qlimit (0x1011 is the deprecated SO_PEERLABEL here): the backlog is reported as asked.
+        soListenqlimit: 0);
 }

@@ -25,6 +25,7 @@ internal static class Linux
     internal const int TCP_KEEPIDLE = 4;
     internal const int TCP_KEEPINTVL = 5;
     internal const int TCP_KEEPCNT = 6;
+    // Linux only: struct tcp_info (Interop/Linux/Libc.Tcp.cs) has no BSD twin of the same layout.
     internal const int TCP_INFO = 11;
 
     internal const int MSG_TRUNC = 0x20;
@@ -49,9 +50,16 @@ internal static class Linux
         ReusePortSpreading = SO_REUSEPORT,
         SO_ERROR = SO_ERROR,
         SO_SNDBUF = SO_SNDBUF,
+        SO_RCVBUF = SO_RCVBUF,
+        SO_KEEPALIVE = SO_KEEPALIVE,
         SO_LINGER = SO_LINGER,
         SO_ACCEPTCONN = SO_ACCEPTCONN,
         IPV6_V6ONLY = IPV6_V6ONLY,
+        TCP_KEEPIDLE = TCP_KEEPIDLE,
+        TCP_KEEPINTVL = TCP_KEEPINTVL,
+        TCP_KEEPCNT = TCP_KEEPCNT,
+        // The accept queue limit is tcpi_sacked of TCP_INFO on a listener (see Sockets.ReadSettings).
+        SO_LISTENQLIMIT = 0,
         IP_BIND_ADDRESS_NO_PORT = IP_BIND_ADDRESS_NO_PORT,
         MSG_TRUNC = MSG_TRUNC,
         MSG_DONTWAIT = MSG_DONTWAIT,
