@@ -307,14 +307,10 @@ static const reactor_callbacks client_callbacks = { sizeof client_callbacks, cli
 /* A listener whose accept queue is full (backlog 1, two connections waiting), so a new SYN is dropped. */
 static int full_backlog_listener(int *port, int fillers[3])
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = { .sin_family = AF_INET };
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t n = sizeof a;
-    bind(fd, (struct sockaddr *)&a, sizeof a);
+    int fd = bound_loopback(SOCK_STREAM, port);
     listen(fd, 1);
-    getsockname(fd, (struct sockaddr *)&a, &n);
-    *port = ntohs(a.sin_port);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)*port) };
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     for (int i = 0; i < 3; i++) {
         fillers[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
         connect(fillers[i], (struct sockaddr *)&a, sizeof a);
@@ -580,13 +576,8 @@ static void test_udp(void)
     CHECK_RC(reactor_udp_port(0xdeadbeefull), REACTOR_EBADF, "port of a garbage UDP handle");
     reactor_udp_t second;
     CHECK_RC(reactor_udp_bind(u.server, "bad", 0, udp_echo, &u, &second), REACTOR_EINVAL, "bind a bad address");
-    int taken = socket(AF_INET, SOCK_DGRAM, 0);
-    struct sockaddr_in t = { .sin_family = AF_INET };
-    t.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t tn = sizeof t;
-    bind(taken, (struct sockaddr *)&t, sizeof t);
-    getsockname(taken, (struct sockaddr *)&t, &tn);
-    CHECK_RC(reactor_udp_bind(u.server, "127.0.0.1", ntohs(t.sin_port), udp_echo, &u, &second), REACTOR_EADDRINUSE, "bind a port another socket holds");
+    int taken_port, taken = bound_loopback(SOCK_DGRAM, &taken_port);
+    CHECK_RC(reactor_udp_bind(u.server, "127.0.0.1", taken_port, udp_echo, &u, &second), REACTOR_EADDRINUSE, "bind a port another socket holds");
     close(taken);
     atomic_store(&u.bind_in_loop_rc, Unset);
     CHECK_RC(on_loop(u.server, 0, bind_from_loop, &u), REACTOR_OK, "post a bind to a loop");

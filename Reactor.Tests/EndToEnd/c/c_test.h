@@ -79,17 +79,25 @@ static inline int reads_eof(int fd)
     return recv(fd, &b, 1, 0) == 0;
 }
 
-/* A port nothing listens on: bound, then closed. */
-static inline int free_port(void)
+/* A socket of `type` bound to 127.0.0.1 on a port the kernel picks, stored in *port. */
+static inline int bound_loopback(int type, int *port)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int fd = socket(AF_INET, type, 0);
     struct sockaddr_in a = { .sin_family = AF_INET };
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t n = sizeof a;
     bind(fd, (struct sockaddr *)&a, sizeof a);
     getsockname(fd, (struct sockaddr *)&a, &n);
-    close(fd);
-    return ntohs(a.sin_port);
+    *port = ntohs(a.sin_port);
+    return fd;
+}
+
+/* A port nothing listens on: bound, then closed. */
+static inline int free_port(void)
+{
+    int port;
+    close(bound_loopback(SOCK_STREAM, &port));
+    return port;
 }
 
 static inline void wait_for(_Atomic int *value, int at_least)
