@@ -51,7 +51,7 @@ internal sealed unsafe class EmbeddedServer
     {
         IPAddress? ip = IPAddress.Loopback;
         if (address is not null && !Sockets.TryParseAddress(address, out ip))
-            throw new ArgumentException($"bad address '{address}': not an IPv4 or IPv6 address or localhost");
+            throw new ArgumentException(BadAddress(address));
         if (port is < 0 or > 65535) throw new ArgumentException($"bad port {port}: must be 0..65535");
         var options = new ReactorOptions
         {
@@ -145,6 +145,9 @@ internal sealed unsafe class EmbeddedServer
             _ => -1,
         };
     }
+
+    /// <summary>What every call taking an address text says when it is not one.</summary>
+    public static string BadAddress(string text) => $"bad address '{text}': not an IPv4 or IPv6 address or localhost";
 
     /// <summary>
     /// The loop of a C call's <c>loop</c> argument: an index, or <c>REACTOR_ANY_LOOP</c> (-1) for

@@ -16,7 +16,7 @@ internal static unsafe partial class Exports
             if (address == null || onConnect == null) return NativeErrors.Fail(NativeErrors.EINVAL, "reactor_connect: address and on_connect must not be NULL");
             string text = Marshal.PtrToStringUTF8((nint)address) ?? "";
             if (!Sockets.TryParseAddress(text, out IPAddress? ip))
-                return NativeErrors.Fail(NativeErrors.EINVAL, $"reactor_connect: bad address '{text}': not an IPv4 or IPv6 address or localhost");
+                return NativeErrors.Fail(NativeErrors.EINVAL, $"reactor_connect: {EmbeddedServer.BadAddress(text)}");
             if (port is < 1 or > 65535) return NativeErrors.Fail(NativeErrors.EINVAL, $"reactor_connect: bad port {port}: must be 1..65535");
             int rc = LiveLoop("reactor_connect", server, loop, out EmbeddedServer? s, out EventLoop? l);
             if (rc != NativeErrors.Ok) return rc;

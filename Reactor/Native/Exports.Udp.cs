@@ -18,7 +18,7 @@ internal static unsafe partial class Exports
                 return NativeErrors.Fail(NativeErrors.EINVAL, "reactor_udp_bind: address, on_datagram and socket must not be NULL");
             string text = Marshal.PtrToStringUTF8((nint)address) ?? "";
             if (!Sockets.TryParseAddress(text, out IPAddress? ip))
-                return NativeErrors.Fail(NativeErrors.EINVAL, $"reactor_udp_bind: bad address '{text}': not an IPv4 or IPv6 address or localhost");
+                return NativeErrors.Fail(NativeErrors.EINVAL, $"reactor_udp_bind: {EmbeddedServer.BadAddress(text)}");
             if (port is < 0 or > 65535) return NativeErrors.Fail(NativeErrors.EINVAL, $"reactor_udp_bind: bad port {port}: must be 0..65535");
             EmbeddedServer? s = EmbeddedServer.Find(server);
             if (s is null) return BadServer("reactor_udp_bind", server);
