@@ -304,6 +304,15 @@ static void client_close(reactor_conn_t conn, int reason, uint64_t unsent, void 
 
 static const reactor_callbacks client_callbacks = { sizeof client_callbacks, client_open, client_data, client_close };
 
+/* Two loops that listen nowhere, serving client connections with `c`; 0 if they did not start. */
+static reactor_server_t start_two_loops(struct client_state *c, const char *what)
+{
+    reactor_server_t loops = 0;
+    reactor_options two = { .size = sizeof two, .loop_count = 2 };
+    CHECK_RC(reactor_loops_start(&two, &client_callbacks, c, &loops), REACTOR_OK, what);
+    return loops;
+}
+
 /* A listener whose accept queue is full (backlog 1, two connections waiting), so a new SYN is dropped. */
 static int full_backlog_listener(int *port, int fillers[3])
 {
@@ -334,11 +343,8 @@ static void test_connect(void)
     reactor_options one = { .size = sizeof one, .loop_count = 1 };
     CHECK_RC(reactor_server_start("127.0.0.1", 0, &one, &v2_callbacks, &echo, &echo.server), REACTOR_OK, "start an echo server");
     struct client_state c = { 0 };
-    reactor_server_t client = 0;
-    reactor_options two = { .size = sizeof two, .loop_count = 2 };
-    int rc = reactor_loops_start(&two, &client_callbacks, &c, &client);
-    CHECK_RC(rc, REACTOR_OK, "reactor_loops_start: 2 loops that listen nowhere");
-    if (rc != REACTOR_OK || echo.server == 0) return;
+    reactor_server_t client = start_two_loops(&c, "reactor_loops_start: 2 loops that listen nowhere");
+    if (client == 0 || echo.server == 0) return;
     CHECK_RC(reactor_server_port(client), REACTOR_EINVAL, "reactor_server_port of loops that listen nowhere");
     CHECK_RC(reactor_server_sockopt(client, REACTOR_SOCKOPT_BACKLOG), REACTOR_EINVAL, "reactor_server_sockopt of loops that listen nowhere");
 
@@ -420,11 +426,8 @@ static void on_timer(reactor_timer_t timer, void *arg)
 static void test_timers(void)
 {
     struct client_state c = { 0 };
-    reactor_server_t loops = 0;
-    reactor_options two = { .size = sizeof two, .loop_count = 2 };
-    int rc = reactor_loops_start(&two, &client_callbacks, &c, &loops);
-    CHECK_RC(rc, REACTOR_OK, "start 2 loops for timers");
-    if (rc != REACTOR_OK) return;
+    reactor_server_t loops = start_two_loops(&c, "start 2 loops for timers");
+    if (loops == 0) return;
 
     struct timer_state once = { .started = now_ms() };
     reactor_timer_t handle = 0;
@@ -492,11 +495,8 @@ static void posted(void *arg)
 static void test_post(void)
 {
     struct client_state c = { 0 };
-    reactor_server_t loops = 0;
-    reactor_options two = { .size = sizeof two, .loop_count = 2 };
-    int rc = reactor_loops_start(&two, &client_callbacks, &c, &loops);
-    CHECK_RC(rc, REACTOR_OK, "start 2 loops for posted work");
-    if (rc != REACTOR_OK) return;
+    reactor_server_t loops = start_two_loops(&c, "start 2 loops for posted work");
+    if (loops == 0) return;
     struct order o = { .main_thread = pthread_self() };
     enum { Items = 1000 };
     int accepted = 0;
@@ -533,11 +533,8 @@ static void bind_from_loop(void *arg)
 static void test_udp(void)
 {
     struct client_state c = { 0 };
-    struct udp_state u = { 0 };
-    reactor_options two = { .size = sizeof two, .loop_count = 2 };
-    int rc = reactor_loops_start(&two, &client_callbacks, &c, &u.server);
-    CHECK_RC(rc, REACTOR_OK, "start 2 loops for UDP");
-    if (rc != REACTOR_OK) return;
+    struct udp_state u = { .server = start_two_loops(&c, "start 2 loops for UDP") };
+    if (u.server == 0) return;
     reactor_udp_t udp = 0;
     CHECK_RC(reactor_udp_bind(u.server, "127.0.0.1", 0, udp_echo, &u, &udp), REACTOR_OK, "reactor_udp_bind 127.0.0.1 port 0");
     int port = reactor_udp_port(udp);
