@@ -26,9 +26,14 @@ public static class SocketActivation
     {
         string? pid = Environment.GetEnvironmentVariable("LISTEN_PID");
         string? count = Environment.GetEnvironmentVariable("LISTEN_FDS");
-        Environment.SetEnvironmentVariable("LISTEN_PID", null);
-        Environment.SetEnvironmentVariable("LISTEN_FDS", null);
-        Environment.SetEnvironmentVariable("LISTEN_FDNAMES", null);
+        // Only when one is set: the first SetEnvironmentVariable copies the whole environment,
+        // 0.1 ms of every start-up.
+        if (pid is not null || count is not null || Environment.GetEnvironmentVariable("LISTEN_FDNAMES") is not null)
+        {
+            Environment.SetEnvironmentVariable("LISTEN_PID", null);
+            Environment.SetEnvironmentVariable("LISTEN_FDS", null);
+            Environment.SetEnvironmentVariable("LISTEN_FDNAMES", null);
+        }
         if (pid is null || count is null || !int.TryParse(pid, out int forPid) || forPid != Environment.ProcessId) return [];
         if (!int.TryParse(count, out int n) || n is < 1 or > 1024)
             throw new ReactorException($"LISTEN_FDS={count}: not a number of inherited sockets");
