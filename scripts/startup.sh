@@ -37,14 +37,18 @@ for ((round = 1; round <= runs; round++)); do
 done
 
 echo "exec to first echoed byte, $runs runs each, alternating, --threads $threads ($(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))"
-echo "(wall: exec to echo; CPU: user + system time the server used, the part load on the machine hardly changes)"
-printf '%-40s %12s %12s %12s %12s\n' server "wall median" "wall p95" "CPU median" "CPU p95"
+echo "(wall: exec to echo; CPU: user + system time the server used, the part load on the machine hardly changes;"
+echo " faults: the server's minor page faults, 15-30 us each on a VM)"
+printf '%-40s %12s %12s %12s %12s %8s\n' server "wall median" "wall p95" "CPU median" "CPU p95" faults
+# The values of column $2 for server $1, sorted.
+column() { awk -v n="$1" -v c="$2" '$1 == n { print $c }' "$results" | sort -n; }
 # Prints the median and p95 of column $2 for server $1, in ms.
 stats() {
-    awk -v n="$1" -v c="$2" '$1 == n { print $c }' "$results" | sort -n | awk '
+    column "$1" "$2" | awk '
         { v[NR] = $1 }
         END { printf " %9.2f ms %9.2f ms", v[int((NR + 1) / 2)] / 1000, v[int(NR * 0.95 + 0.999)] / 1000 }'
 }
 for name in "${servers[@]}"; do
-    printf '%-40s%s%s\n' "$name" "$(stats "$name" 2)" "$(stats "$name" 3)"
+    faults=$(column "$name" 4 | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+    printf '%-40s%s%s %8s\n' "$name" "$(stats "$name" 2)" "$(stats "$name" 3)" "$faults"
 done
