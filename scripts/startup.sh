@@ -41,14 +41,14 @@ echo "(wall: exec to echo; CPU: user + system time the server used, the part loa
 echo " faults: the server's minor page faults, 15-30 us each on a VM)"
 printf '%-40s %12s %12s %12s %12s %8s\n' server "wall median" "wall p95" "CPU median" "CPU p95" faults
 # The values of column $2 for server $1, sorted.
-column() { awk -v n="$1" -v c="$2" '$1 == n { print $c }' "$results" | sort -n; }
+values() { awk -v n="$1" -v c="$2" '$1 == n { print $c }' "$results" | sort -n; }
 # Prints the median and p95 of column $2 for server $1, in ms.
 stats() {
-    column "$1" "$2" | awk '
+    values "$1" "$2" | awk '
         { v[NR] = $1 }
         END { printf " %9.2f ms %9.2f ms", v[int((NR + 1) / 2)] / 1000, v[int(NR * 0.95 + 0.999)] / 1000 }'
 }
 for name in "${servers[@]}"; do
-    faults=$(column "$name" 4 | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+    faults=$(values "$name" 4 | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
     printf '%-40s%s%s %8s\n' "$name" "$(stats "$name" 2)" "$(stats "$name" 3)" "$faults"
 done
