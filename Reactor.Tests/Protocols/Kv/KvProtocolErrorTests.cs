@@ -40,7 +40,7 @@ public class KvProtocolErrorTests
             await c.SendAsync(RespClient.Encode("SET", "k", new string('v', limit + 1)));
             Assert.Equal("-ERR Protocol error: invalid bulk length\r\n", Encoding.Latin1.GetString(await c.ReadToEndAsync()));
         }
-        Assert.Equal(1, server.Server.SumOnLoops(l => l.Stats.Closed(CloseReason.ProtocolError)));
+        TestServer.WaitUntil(() => server.Server.SumOnLoops(l => l.Stats.Closed(CloseReason.ProtocolError)) == 1, "the close counted as ProtocolError");
     }
 
     [Fact]
