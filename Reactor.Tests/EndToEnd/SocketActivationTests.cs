@@ -124,9 +124,15 @@ public class SocketActivationTests
         finally
         {
             stop.Cancel();
-            await Task.WhenAll(clients).WaitAsync(TimeSpan.FromSeconds(30));
-            old.Dispose();
-            successor?.Dispose();
+            try
+            {
+                await Task.WhenAll(clients).WaitAsync(TimeSpan.FromSeconds(30));
+            }
+            finally
+            {
+                old.Dispose();
+                successor?.Dispose();
+            }
         }
         Assert.True(connectFailures == 0 && resets == 0,
             $"{completed} echoed, {connectFailures} connects failed, {resets} reset, {endedEarly} ended before the echo");
