@@ -52,7 +52,7 @@ public class NativeMemoryTests
         await Task.WhenAll(writers).WaitAsync(TimeSpan.FromSeconds(10));
         // Pages go back one to two trim intervals after their last use; 15 s leaves room for a loaded machine.
         TestServer.WaitUntil(() => server.RssKiB() <= before + SlackKiB,
-            $"RSS back within {SlackKiB} KiB of {before} KiB (peak {peak} KiB, now {server.RssKiB()} KiB; trim every {BufferPool.TrimInterval.TotalSeconds} s)", 15);
+            () => $"RSS back within {SlackKiB} KiB of {before} KiB (peak {peak} KiB, now {server.RssKiB()} KiB; trim every {BufferPool.TrimInterval.TotalSeconds} s)", 15);
 
         // Chunks whose pages went back serve again.
         await server.AssertEchoesAsync(8, 1 << 20);

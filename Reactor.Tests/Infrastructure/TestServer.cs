@@ -71,12 +71,15 @@ public sealed class TestServer : IDisposable
     }
 
     /// <summary>Waits until <paramref name="condition"/> holds, failing after <paramref name="seconds"/>.</summary>
-    public static void WaitUntil(Func<bool> condition, string what, double seconds = 10)
+    public static void WaitUntil(Func<bool> condition, string what, double seconds = 10) => WaitUntil(condition, () => what, seconds);
+
+    /// <summary>As above, with a description written when the wait fails (it can show the state then).</summary>
+    public static void WaitUntil(Func<bool> condition, Func<string> what, double seconds = 10)
     {
         DateTime deadline = DateTime.UtcNow.AddSeconds(seconds);
         while (!condition())
         {
-            if (DateTime.UtcNow > deadline) Assert.Fail($"timed out after {seconds} s waiting for: {what}");
+            if (DateTime.UtcNow > deadline) Assert.Fail($"timed out after {seconds} s waiting for: {what()}");
             System.Threading.Thread.Sleep(10);
         }
     }
