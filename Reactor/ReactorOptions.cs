@@ -120,6 +120,26 @@ public sealed class ReactorOptions
     /// </summary>
     public int MaxConnections { get; set; }
 
+    /// <summary>
+    /// The kernel interface the loops wait with: the operating system's readiness API (epoll,
+    /// kqueue), or io_uring, where the kernel accepts and receives for the loops (Linux 6.3+; where
+    /// the kernel refuses it the loops use epoll and say so once on stderr). Defaults to the
+    /// environment variable REACTOR_BACKEND (<c>epoll</c>, <c>kqueue</c> or <c>io_uring</c>) when it is set, else <see cref="LoopBackend.Native"/>.
+    /// </summary>
+    public LoopBackend Backend { get; set; } = ParseBackend(Environment.GetEnvironmentVariable("REACTOR_BACKEND"), "REACTOR_BACKEND");
+
+    /// <summary>
+    /// The backend a user named: <c>io_uring</c>, or this system's own (<c>epoll</c> on Linux,
+    /// <c>kqueue</c> on macOS and FreeBSD); null or empty means the system's own.
+    /// </summary>
+    internal static LoopBackend ParseBackend(string? name, string source)
+    {
+        string native = OperatingSystem.IsLinux() ? "epoll" : "kqueue";
+        if (string.IsNullOrEmpty(name) || name == native) return LoopBackend.Native;
+        if (name == "io_uring") return LoopBackend.IoUring;
+        throw Invalid($"{source} is '{name}': it must be {native} or io_uring");
+    }
+
     /// <summary>Events taken from the kernel per wait. Defaults to 256.</summary>
     public int BatchSize { get; set; } = 256;
 
@@ -175,6 +195,7 @@ public sealed class ReactorOptions
         if (IdleTimeout < TimeSpan.Zero) throw Invalid($"IdleTimeout is {IdleTimeout}: it must not be negative");
         if (MaxConnections < 0) throw Invalid($"MaxConnections is {MaxConnections}: it must not be negative");
         if (BatchSize < 1) throw Invalid($"BatchSize is {BatchSize}: it must be positive");
+        if (Backend is not (LoopBackend.Native or LoopBackend.IoUring)) throw Invalid($"Backend is {(int)Backend}: it must be Native or IoUring");
         if (DatagramBatch is < 1 or > 1024) throw Invalid($"DatagramBatch is {DatagramBatch}: it must be 1 to 1024");
         if (MaxDatagramBytes is < 1 or > 65535) throw Invalid($"MaxDatagramBytes is {MaxDatagramBytes}: it must be 1 to 65535");
     }
@@ -190,4 +211,13 @@ public sealed class ReactorOptions
     }
 
     private static ArgumentException Invalid(string message) => new(message);
+}
+
+/// <summary>The kernel interface a loop waits with (<see cref="ReactorOptions.Backend"/>).</summary>
+public enum LoopBackend
+{
+    /// <summary>The operating system's readiness API: epoll on Linux, kqueue on macOS and FreeBSD.</summary>
+    Native,
+    /// <summary>io_uring: multishot accept and multishot recv into provided buffers, one io_uring_enter per loop iteration.</summary>
+    IoUring,
 }

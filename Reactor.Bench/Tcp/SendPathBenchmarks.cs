@@ -88,7 +88,7 @@ public unsafe class SendPathBenchmarks
         long drained = DrainPeer();
         while (_connection.PendingBytes > 0)
         {
-            _connection.OnReady(Readiness.Writable);
+            _connection.OnReady(new ReadyEvent { Readiness = Readiness.Writable });
             drained += DrainPeer();
         }
         if (!_connection.IsOpen) throw new InvalidOperationException("the connection closed during the benchmark");

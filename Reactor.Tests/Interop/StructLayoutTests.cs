@@ -52,7 +52,7 @@ public unsafe class StructLayoutTests
         try
         {
             const ulong token = 0x1122_3344_5566_7788;
-            Assert.Equal(0, poller.Add(efd, token, Interest.Read | Interest.Write));
+            Assert.Equal(0, poller.Add(efd, token, Interest.Read | Interest.Write, ReadKind.Readiness));
             var events = new ReadyEvent[8];
             int n = poller.Wait(events, 1000);
             Assert.Equal(1, n);

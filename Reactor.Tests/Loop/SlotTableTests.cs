@@ -8,7 +8,7 @@ public class SlotTableTests
 {
     private sealed class Dummy() : Registration(null!, -1)
     {
-        internal override void OnReady(Readiness readiness) { }
+        internal override void OnReady(in ReadyEvent ready) { }
         internal override void OnLoopStopping() { }
     }
 

@@ -38,9 +38,9 @@ internal sealed unsafe class EpollPoller : Poller
 
     public override string Name => "epoll";
 
-    public override int Add(int fd, ulong token, Interest interest) => Control(EPOLL_CTL_ADD, fd, token, ToEpoll(interest));
+    public override int Add(int fd, ulong token, Interest interest, ReadKind kind) => Control(EPOLL_CTL_ADD, fd, token, ToEpoll(interest));
 
-    public override int Modify(int fd, ulong token, Interest interest) => Control(EPOLL_CTL_MOD, fd, token, ToEpoll(interest));
+    public override int Modify(int fd, ulong token, Interest interest, ReadKind kind) => Control(EPOLL_CTL_MOD, fd, token, ToEpoll(interest));
 
     public override int Remove(int fd)
     {

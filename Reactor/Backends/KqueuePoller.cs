@@ -63,9 +63,9 @@ internal sealed unsafe class KqueuePoller : Poller
 
     public override string Name => "kqueue";
 
-    public override int Add(int fd, ulong token, Interest interest) => Apply(fd, token, interest);
+    public override int Add(int fd, ulong token, Interest interest, ReadKind kind) => Apply(fd, token, interest);
 
-    public override int Modify(int fd, ulong token, Interest interest) => Apply(fd, token, interest);
+    public override int Modify(int fd, ulong token, Interest interest, ReadKind kind) => Apply(fd, token, interest);
 
     public override int Remove(int fd)
     {

@@ -16,13 +16,15 @@ public sealed partial class EventLoop
     internal int Register(Registration r, Interest interest)
     {
         r.Token = Slots.Add(r);
-        int rc = interest == Interest.None ? 0 : Poller.Add(r.Fd, r.Token, interest);
+        // io_uring tracks an fd armed for nothing too: it may still hold requests in the kernel.
+        int rc = interest == Interest.None && !Poller.CompletesReads ? 0 : Poller.Add(r.Fd, r.Token, interest, r.ReadKind);
         if (rc < 0)
         {
             Slots.Remove(r.Token);
             return rc;
         }
         r.Interest = interest;
+        r.ArmedKind = r.ReadKind;
         r.IsRegistered = true;
         return 0;
     }
@@ -30,16 +32,24 @@ public sealed partial class EventLoop
     /// <summary>
     /// Re-arms <paramref name="r"/> for <paramref name="interest"/>. <see cref="Interest.None"/>
     /// takes the fd out of the poller: epoll reports EPOLLHUP and EPOLLERR even to an fd armed for
-    /// nothing, and a level-triggered report nobody acts on would spin the loop. Returns 0 or a negative error.
+    /// nothing, and a level-triggered report nobody acts on would spin the loop (io_uring keeps the
+    /// fd and cancels what it no longer wants). Returns 0 or a negative error.
     /// </summary>
     internal int SetInterest(Registration r, Interest interest)
     {
         if (!r.IsRegistered) throw new InvalidOperationException("SetInterest before Register");
-        if (interest == r.Interest) return 0;
-        int rc = r.Interest == Interest.None ? Poller.Add(r.Fd, r.Token, interest)
+        ReadKind kind = r.ReadKind;
+        // Only a backend that reads for the loop cares how a stream reads (epoll would pay a syscall for nothing).
+        if (interest == r.Interest && (kind == r.ArmedKind || !Poller.CompletesReads)) return 0;
+        int rc = Poller.CompletesReads ? Poller.Modify(r.Fd, r.Token, interest, kind)
+            : r.Interest == Interest.None ? Poller.Add(r.Fd, r.Token, interest, kind)
             : interest == Interest.None ? Poller.Remove(r.Fd)
-            : Poller.Modify(r.Fd, r.Token, interest);
-        if (rc == 0) r.Interest = interest;
+            : Poller.Modify(r.Fd, r.Token, interest, kind);
+        if (rc == 0)
+        {
+            r.Interest = interest;
+            r.ArmedKind = kind;
+        }
         return rc;
     }
 
@@ -53,7 +63,7 @@ public sealed partial class EventLoop
         if (!r.IsRegistered) return;
         // Explicit, not left to close(2): a forked child may still hold the file description, and
         // epoll keeps reporting a registration until every copy is closed.
-        if (r.Interest != Interest.None) Poller.Remove(r.Fd);
+        if (r.Interest != Interest.None || Poller.CompletesReads) Poller.Remove(r.Fd);
         r.Interest = Interest.None;
         r.IsRegistered = false;
         Slots.Remove(r.Token);

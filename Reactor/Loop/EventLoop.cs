@@ -53,7 +53,7 @@ public sealed unsafe partial class EventLoop : IDisposable
         ReceiveBuffer = Buffers.Rent();
         ScratchBuffer = Buffers.Rent();
         Buffers.TrimNeeded = ScheduleBufferTrim;
-        Poller = Poller.Create(options.BatchSize);
+        Poller = Poller.Create(options);
         _ready = new ReadyEvent[options.BatchSize];
         Slots = new SlotTable(1024);
         UpdateClock();
@@ -69,7 +69,7 @@ public sealed unsafe partial class EventLoop : IDisposable
 
     public LoopStats Stats { get; } = new();
 
-    /// <summary>The poller's name, e.g. "epoll".</summary>
+    /// <summary>The poller's name: "epoll", "kqueue" or "io_uring".</summary>
     public string BackendName => Poller.Name;
 
     /// <summary>Loop time in milliseconds from a coarse monotonic clock, read before and after each wait.</summary>
@@ -231,7 +231,7 @@ public sealed unsafe partial class EventLoop : IDisposable
                 continue;
             }
             // A null here is a stale event: its registration closed earlier in this batch.
-            Slots.Get(token)?.OnReady(_ready[i].Readiness);
+            Slots.Get(token)?.OnReady(in _ready[i]);
         }
         if (woken) RunPosted();
         RunTimers();
@@ -310,10 +310,11 @@ public sealed unsafe partial class EventLoop : IDisposable
 
     private void ScheduleBufferTrim() => Schedule(BufferPool.TrimInterval, static loop => ((EventLoop)loop!).TrimBuffers(), this);
 
-    /// <summary>Gives pool memory unused since the last trim back to the kernel, and trims again later while some is left.</summary>
+    /// <summary>Gives pool and poller memory unused since the last trim back to the kernel, and trims again later while some is left.</summary>
     private void TrimBuffers()
     {
-        if (Buffers.Trim()) ScheduleBufferTrim();
+        bool pollerPending = Poller.Trim();
+        if (Buffers.Trim() || pollerPending) ScheduleBufferTrim();
     }
 
     private void UpdateClock() => NowMilliseconds = Clock.MonotonicMilliseconds();

@@ -75,10 +75,9 @@ public sealed class LoopGroup : IDisposable
             {
                 // Where the kernel spreads nothing (macOS), the loops share the first listener, as
                 // they share an inherited one (AdoptListeners).
-                int fd = listeners.Count == 0 || Sockets.KernelSpreadsConnections
-                    ? Sockets.Listen(_options.BindAddress, port, _options)
-                    : Sockets.Duplicate(listeners[0].Fd);
-                var listener = new Listener(loop, fd, newHandler, limit);
+                bool shared = listeners.Count > 0 && !Sockets.KernelSpreadsConnections;
+                int fd = shared ? Sockets.Duplicate(listeners[0].Fd) : Sockets.Listen(_options.BindAddress, port, _options);
+                var listener = new Listener(loop, fd, newHandler, limit, shared);
                 listeners.Add(listener);
                 listener.Register();
                 // With port 0 the first bind picks the port; the other loops join it.
@@ -189,7 +188,8 @@ public sealed class LoopGroup : IDisposable
             for (int i = 0; i < _loops.Length; i++)
             {
                 int fd = i == 0 ? inherited : Sockets.Duplicate(inherited);
-                var listener = new Listener(_loops[i], fd, newHandler, limit);
+                // Shared with this group's other loops, and maybe with another process (a restart).
+                var listener = new Listener(_loops[i], fd, newHandler, limit, shared: true);
                 listeners.Add(listener);
                 listener.Register();
             }

@@ -30,8 +30,14 @@ public abstract class Registration
     /// <summary>True from <see cref="EventLoop.Register"/> until <see cref="EventLoop.Unregister"/>: it holds a slot.</summary>
     internal bool IsRegistered;
 
+    /// <summary>How a backend that reads for the loop (io_uring) is to serve this registration's Read interest now.</summary>
+    internal virtual ReadKind ReadKind => ReadKind.Readiness;
+
+    /// <summary>The <see cref="ReadKind"/> the poller was last told.</summary>
+    internal ReadKind ArmedKind;
+
     /// <summary>Handles what the poller reported. Runs on the loop thread.</summary>
-    internal abstract void OnReady(Readiness readiness);
+    internal abstract void OnReady(in ReadyEvent ready);
 
     /// <summary>Runs what <see cref="EventLoop.Defer"/> queued for the end of this iteration: batched output, deferred closes.</summary>
     internal virtual void RunDeferred() { }

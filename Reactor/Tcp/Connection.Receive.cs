@@ -135,6 +135,81 @@ public sealed unsafe partial class Connection
     }
 
     /// <summary>
+    /// What the kernel received for the connection (io_uring): <paramref name="n"/> bytes at
+    /// <paramref name="data"/> (valid until the next wait), 0 at the end of the stream, or a
+    /// negative errno. Bytes that arrive while reading is paused left the socket before the pause
+    /// reached the kernel: they are kept for the re-delivery on resume. An end of stream then waits
+    /// too: the receive armed on resume reads it again.
+    /// </summary>
+    private void OnReceived(byte* data, int n)
+    {
+        if (_lingering)
+        {
+            // Discarding until the peer's FIN, as DiscardInput does.
+            if (n <= 0) CloseNow(_closeReason);
+            return;
+        }
+        if (n < 0)
+        {
+            CloseNow(ReasonFor(Sys.ErrorOf(n)));
+            return;
+        }
+        if (_closing || _inputEnded) return;
+        if (n == 0)
+        {
+            if (WantsInput) OnEndOfStream();
+            return;
+        }
+        OwnerLoop.Stats.bytesReceived += n;
+        _lastActivity = OwnerLoop.NowMilliseconds;
+        if (!WantsInput)
+        {
+            AppendInput(data, n);
+            return;
+        }
+        if (_input == null)
+        {
+            Deliver(data, n, fromInput: false);
+            return;
+        }
+        if (AppendInput(data, n)) Deliver(_input + _inputStart, _inputLength, fromInput: true);
+    }
+
+    /// <summary>
+    /// Appends <paramref name="n"/> received bytes to the input block, which grows as needed: past
+    /// <see cref="MaxInputBytes"/> too, since the kernel already took the bytes (the no-progress
+    /// backstop still applies at delivery). Returns false when the connection had to close.
+    /// </summary>
+    private bool AppendInput(byte* data, int n)
+    {
+        if (_input == null)
+        {
+            byte* block = RentInput(Math.Max(n, _inputNeeded), out int capacity);
+            if (block == null) return false;
+            _input = block;
+            _inputCapacity = capacity;
+        }
+        else if (_inputStart + _inputLength + n > _inputCapacity)
+        {
+            int needed = _inputLength + n;
+            if (needed <= _inputCapacity && _inputLength <= _inputCapacity / 2)
+            {
+                Buffer.MemoryCopy(_input + _inputStart, _input, _inputCapacity, _inputLength);
+                OwnerLoop.Stats.inputBytesCopied += _inputLength;
+                _inputStart = 0;
+            }
+            else if (!MoveInput(Math.Max(needed, (int)Math.Min(2L * _inputCapacity, _maxInput))))
+            {
+                return false;
+            }
+        }
+        Buffer.MemoryCopy(data, _input + _inputStart + _inputLength, _inputCapacity - _inputStart - _inputLength, n);
+        OwnerLoop.Stats.inputBytesCopied += n;
+        _inputLength += n;
+        return true;
+    }
+
+    /// <summary>
     /// Hands <paramref name="length"/> bytes of input to the handler (unless it asked for more
     /// with <see cref="NeedInput"/>) and keeps what it did not consume. <paramref name="fromInput"/>
     /// says the bytes are the connection's own input block rather than the loop's receive buffer.

@@ -112,10 +112,20 @@ public sealed unsafe partial class Connection : Registration
         _limit?.Release();
     }
 
-    internal override void OnReady(Readiness readiness)
+    // With part of a message buffered, reads go straight into the connection's block (no copy
+    // out of a ring buffer, and no read-ahead beyond what the block holds).
+    internal override ReadKind ReadKind => _input == null ? ReadKind.Stream : ReadKind.Readiness;
+
+    internal override void OnReady(in ReadyEvent ready)
     {
         // Closed from inside a callback earlier in this batch: the deferred pass finishes it.
         if (_closeDeferred) return;
+        Readiness readiness = ready.Readiness;
+        if ((readiness & Readiness.Received) != 0)
+        {
+            OnReceived(ready.Data, ready.Result);
+            return;
+        }
         if (_lingering)
         {
             DiscardInput();

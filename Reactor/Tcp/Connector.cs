@@ -61,7 +61,7 @@ internal sealed class Connector : Registration
         if (timeout > TimeSpan.Zero) _timer = OwnerLoop.Schedule(timeout, TimedOut, this);
     }
 
-    internal override void OnReady(Readiness readiness)
+    internal override void OnReady(in ReadyEvent ready)
     {
         ErrorCode error = Sockets.PendingError(Fd);
         Unregister();

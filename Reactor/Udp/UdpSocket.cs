@@ -146,7 +146,7 @@ public sealed unsafe class UdpSocket : Registration
         NativeMemory.AlignedFree(_memory);
     }
 
-    internal override void OnReady(Readiness readiness) => Receive();
+    internal override void OnReady(in ReadyEvent ready) => Receive();
 
     internal override void RunDeferred()
     {
