@@ -25,6 +25,10 @@ internal static class Program
           --bind ADDR            address to listen on: 127.0.0.1, ::1, 0.0.0.0, :: (default 127.0.0.1)
           --threads N            event loops, one thread each (default: one per core)
           --pin                  pin loop i to core i
+          --backend epoll|io_uring  what the loops wait with: epoll, or io_uring, where the kernel accepts and
+                                 receives for them (Linux 6.3+; falls back to epoll with a line on stderr);
+                                 --loop-backend for proxy, whose --backend names its servers
+                                 (default: $REACTOR_BACKEND, else epoll)
           --backlog N            listen backlog per loop; the kernel caps it at net.core.somaxconn (default 4096)
           --rcvbuf SIZE          SO_RCVBUF of every socket, set on the listeners before listen() so accepted
                                  sockets inherit it (default: the kernel's, autotuned)
@@ -137,6 +141,12 @@ internal static class Program
         {
             Console.Error.WriteLine($"reactor: {e.Message}");
             Console.Error.WriteLine(Usage);
+            return 2;
+        }
+        catch (ArgumentException e)
+        {
+            // A setting from outside the command line, e.g. REACTOR_BACKEND naming no backend.
+            Console.Error.WriteLine($"reactor: {e.Message}");
             return 2;
         }
         catch (ReactorException e)

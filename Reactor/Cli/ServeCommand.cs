@@ -76,7 +76,9 @@ internal static class ServeCommand
     private static int Run(ReadOnlySpan<string> args, string name, string[] valued, string[] switches, string[] repeatable,
         Func<Flags, ReactorOptions, Action<LoopGroup>> serve, Action<TextWriter>? printStats)
     {
-        var flags = new Flags(args, new HashSet<string>([.. CommonValued, .. valued, .. repeatable]),
+        // The proxy's --backend names its servers: there the loops' backend is --loop-backend.
+        string backendFlag = repeatable.Contains("backend") ? "loop-backend" : "backend";
+        var flags = new Flags(args, new HashSet<string>([.. CommonValued, backendFlag, .. valued, .. repeatable]),
             new HashSet<string>([.. CommonSwitches, .. switches]), new HashSet<string>(repeatable));
         var options = new ReactorOptions
         {
@@ -91,6 +93,18 @@ internal static class ServeCommand
             MaxConnections = flags.Int("max-connections", 0, 0, int.MaxValue),
         };
         options.MaxPendingBytes = (int)flags.Size("max-pending", 1 << 20, options.BufferSize, int.MaxValue);
+        // Given, it wins over REACTOR_BACKEND.
+        if (flags.String(backendFlag) is string backend)
+        {
+            try
+            {
+                options.Backend = ReactorOptions.ParseBackend(backend, "--" + backendFlag);
+            }
+            catch (ArgumentException e)
+            {
+                throw new UsageException(e.Message);
+            }
+        }
         SocketFlags.Read(flags, options);
         Action<LoopGroup> start = serve(flags, options);
         // Taken now: .NET opens (dups) the console stream on first use, which fails once the process is out of fds.
