@@ -89,6 +89,8 @@ public class NativeBinaryTests
     [InlineData("echo --keepalive 40000s", "not '40000s'")]
     [InlineData("udp-echo --keepalive 60s", "unknown flag --keepalive")]
     [InlineData("bench echo --keepalive 60s", "unknown flag --keepalive")]
+    [InlineData("echo --backend uring", "--backend is 'uring': it must be epoll or io_uring")]
+    [InlineData("proxy --listen 127.0.0.1:1 --backend 127.0.0.1:2 --loop-backend kqueue", "--loop-backend is 'kqueue': it must be epoll or io_uring")]
     [InlineData("launch", "unknown command 'launch'")]
     [InlineData("", "no command given")]
     public void BadCommandLine_ExitsTwoWithUsage(string args, string message)

@@ -69,9 +69,13 @@ public sealed partial class NativeServer : IDisposable
         Match m = ListeningLine().Match(first);
         Assert.True(m.Success, "unexpected first line: " + first);
         Port = int.Parse(m.Groups[1].Value);
+        Listening = first;
     }
 
     public int Port { get; }
+
+    /// <summary>The first line on stdout: "reactor echo: listening on 127.0.0.1:PORT (N loops, BACKEND)".</summary>
+    public string Listening { get; }
     public int Pid => _process.Id;
 
     public async Task<Socket> ConnectAsync()
@@ -133,6 +137,9 @@ public sealed partial class NativeServer : IDisposable
 
     /// <summary>Sends SIGTERM to any process of the test.</summary>
     public static void SendSigterm(int pid) => Assert.Equal(0, kill(pid, 15));
+
+    /// <summary>Sends SIGKILL to any process of the test (one this class did not start).</summary>
+    public static void Kill(int pid) => kill(pid, 9);
 
     /// <summary>Waits for the exit and returns the exit code; fails after <paramref name="seconds"/>.</summary>
     public int WaitForExit(double seconds = 10)
