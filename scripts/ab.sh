@@ -3,8 +3,11 @@
 # medians over rounds. Server on core 0 (one loop/thread), client on core 1, as in bench.sh.
 #
 #   scripts/ab.sh reactor c-epoll [--rounds 5] [--connections "100 1000"] [--seconds 5] [--clients reactor]
+#                                 [--pipeline 1] [--size 64]
 #   servers: reactor, reactor:PATH (another build of the reactor binary, e.g. before a change),
+#            reactor-io_uring (reactor echo --backend io_uring),
 #            c-epoll (scripts/peers/c_epoll_echo.c), c-embedded (examples/c/echo_server.c)
+#   --pipeline and --size: messages in flight per connection and their size (reactor client only)
 #   clients: reactor (reactor bench echo), c (scripts/loadgen/echo_client.c, independent)
 #
 # Cross-check of the two load clients on both servers, 100 connections:
@@ -16,20 +19,25 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=$PWD/artifacts/bench-bin PORT=${BENCH_PORT:-7660}
-usage() { echo "usage: scripts/ab.sh SERVER_A SERVER_B [--rounds N] [--connections \"100 1000\"] [--seconds N] [--clients \"reactor c\"]" >&2; exit 2; }
+usage() { echo "usage: scripts/ab.sh SERVER_A SERVER_B [--rounds N] [--connections \"100 1000\"] [--seconds N] [--clients \"reactor c\"] [--pipeline P] [--size SIZE]" >&2; exit 2; }
 [ $# -ge 2 ] || usage
 servers="$1 $2"; shift 2
-rounds=5 connections="100 1000" seconds=5 clients=reactor
+rounds=5 connections="100 1000" seconds=5 clients=reactor pipeline=1 size=64
 while [ $# -gt 0 ]; do
     case "$1" in
         --rounds) rounds=$2; shift ;;
         --connections) connections=$2; shift ;;
         --seconds) seconds=$2; shift ;;
         --clients) clients=$2; shift ;;
+        --pipeline) pipeline=$2; shift ;;
+        --size) size=$2; shift ;;
         *) usage ;;
     esac
     shift
 done
+case " $clients " in
+    *" c "*) [ "$pipeline" = 1 ] && [ "$size" = 64 ] || { echo "scripts/ab.sh: --pipeline and --size need --clients reactor" >&2; exit 2; } ;;
+esac
 
 command -v gcc >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc >/dev/null; }
 [ -x artifacts/bin/echo_server ] || ./build.sh >/dev/null
@@ -41,7 +49,7 @@ gcc -O2 -Wall -o "$BIN/echo_client" scripts/loadgen/echo_client.c
 run_client() {
     case "$client" in
         reactor) taskset -c 1 artifacts/bin/reactor bench echo --port "$PORT" --connections "$1" --threads 1 \
-                     --duration "${seconds}s" --warmup 1s --json ;;
+                     --duration "${seconds}s" --warmup 1s --pipeline "$pipeline" --size "$size" --json ;;
         c) taskset -c 1 "$BIN/echo_client" --port "$PORT" --connections "$1" --duration "$seconds" --warmup 1 --json ;;
         *) echo "scripts/ab.sh: unknown client $client" >&2; exit 2 ;;
     esac | grep -o '"messages_per_second":[0-9]*' | cut -d: -f2

@@ -15,8 +15,9 @@ echo_server_cmd() {
     case "$1" in
         reactor) echo "$PWD/artifacts/bin/reactor echo --threads $3 --port $2" ;;
         reactor:*) echo "${1#reactor:} echo --threads $3 --port $2" ;;
+        reactor-io_uring) echo "$PWD/artifacts/bin/reactor echo --backend io_uring --threads $3 --port $2" ;;
         c-epoll) echo "$BIN/c_epoll_echo --threads $3 --port $2" ;;
         c-embedded) echo "$PWD/artifacts/bin/echo_server --threads $3 --port $2" ;;
-        *) echo "unknown server $1 (reactor, reactor:PATH, c-epoll, c-embedded)" >&2; return 2 ;;
+        *) echo "unknown server $1 (reactor, reactor:PATH, reactor-io_uring, c-epoll, c-embedded)" >&2; return 2 ;;
     esac
 }
