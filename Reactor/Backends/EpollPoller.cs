@@ -26,7 +26,7 @@ internal sealed unsafe class EpollPoller : Poller
     {
         _capacity = batchSize;
         _epfd = Sys.ThrowIfError(Sys.Check(epoll_create1(EPOLL_CLOEXEC)), "epoll_create1");
-        _eventfd = Sys.Check(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+        _eventfd = EventFd.Create();
         if (_eventfd < 0)
         {
             Sys.Close(_epfd);
@@ -80,18 +80,9 @@ internal sealed unsafe class EpollPoller : Poller
         return n;
     }
 
-    public override void Wake()
-    {
-        ulong one = 1;
-        // EAGAIN means the counter is already non-zero: the loop will wake anyway.
-        Sys.Write(_eventfd, &one, sizeof(ulong));
-    }
+    public override void Wake() => EventFd.Signal(_eventfd);
 
-    public override void ClearWake()
-    {
-        ulong value;
-        Sys.Read(_eventfd, &value, sizeof(ulong));
-    }
+    public override void ClearWake() => EventFd.Clear(_eventfd);
 
     public override void Dispose()
     {

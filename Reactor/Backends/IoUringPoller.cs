@@ -130,7 +130,7 @@ internal sealed unsafe class IoUringPoller : Poller
         // Multishot accept and provided buffer rings came in 5.19, DEFER_TASKRUN in 6.1;
         // FEAT_REG_REG_RING (6.3) is the newest of the features used here that the kernel reports.
         const uint needed = IORING_FEAT_SINGLE_MMAP | IORING_FEAT_NODROP | IORING_FEAT_EXT_ARG | IORING_FEAT_REG_REG_RING;
-        int eventfd = (p.features & needed) == needed ? Sys.Check(Libc.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) : 0;
+        int eventfd = (p.features & needed) == needed ? EventFd.Create() : 0;
         if ((p.features & needed) != needed || eventfd < 0)
         {
             Sys.Close(ring);
@@ -298,18 +298,9 @@ internal sealed unsafe class IoUringPoller : Poller
         return Harvest(events[..max]);
     }
 
-    public override void Wake()
-    {
-        ulong one = 1;
-        // EAGAIN means the counter is already non-zero: the loop will wake anyway.
-        Sys.Write(_eventfd, &one, sizeof(ulong));
-    }
+    public override void Wake() => EventFd.Signal(_eventfd);
 
-    public override void ClearWake()
-    {
-        ulong value;
-        Sys.Read(_eventfd, &value, sizeof(ulong));
-    }
+    public override void ClearWake() => EventFd.Clear(_eventfd);
 
     public override void Dispose()
     {
