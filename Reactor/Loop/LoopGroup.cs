@@ -11,12 +11,14 @@ namespace Reactor;
 /// so the kernel spreads new connections across them and a connection lives on one loop (on
 /// macOS, whose kernel spreads nothing, the loops share one listener and race to accept).
 /// Start it with <c>Serve</c> (a server) or <see cref="Start"/> (loops for outgoing
-/// connections only); stop it with <see cref="Stop"/> from any thread.
+/// connections only); stop it with <see cref="Stop"/> from any thread. A program whose main
+/// thread has nothing else to do binds with <c>Listen</c> instead and calls <see cref="Run"/>.
 /// </summary>
 public sealed class LoopGroup : IDisposable
 {
     private readonly EventLoop[] _loops;
     private readonly ReactorOptions _options;
+    private bool _listening;
     private bool _started;
 
     public LoopGroup(ReactorOptions options)
@@ -36,8 +38,8 @@ public sealed class LoopGroup : IDisposable
     /// The socket options in effect on the listeners (or UDP sockets), read back from the kernel
     /// once they were set: the buffer sizes doubled and capped, the backlog capped at
     /// net.core.somaxconn (on macOS the backlog as asked: see <see cref="Reactor.SocketSettings.Backlog"/>).
-    /// Accepted connections inherit them. Null until <c>Serve</c> or
-    /// <see cref="ServeUdp"/> returned. Any thread.
+    /// Accepted connections inherit them. Null until <c>Listen</c> or
+    /// <see cref="ListenUdp"/> returned. Any thread.
     /// </summary>
     public SocketSettings? SocketSettings { get; private set; }
 
@@ -47,8 +49,16 @@ public sealed class LoopGroup : IDisposable
     /// </summary>
     public void Serve(IConnectionHandler handler) => Serve(_ => handler);
 
+    /// <summary><see cref="Listen"/>, then <see cref="Start"/>.</summary>
+    public void Serve(Func<Connection, IConnectionHandler> newHandler)
+    {
+        Listen(newHandler);
+        Start();
+    }
+
     /// <summary>
-    /// Binds one listener per loop and starts the loop threads. <paramref name="newHandler"/> runs
+    /// Binds one listener per loop, to be served once the loops run (<see cref="Start"/> or
+    /// <see cref="Run"/>); until then the kernel queues new connections in the backlog. <paramref name="newHandler"/> runs
     /// on the loop thread for every accepted connection, before OnOpen, and returns the handler
     /// that serves it: a new instance keeps the protocol's state in its own fields (one allocation
     /// per connection, none per message); returning one instance per loop, or the same one for all,
@@ -56,9 +66,9 @@ public sealed class LoopGroup : IDisposable
     /// Binding happens on the calling thread, so "address in use" and friends are thrown from here
     /// as <see cref="ReactorException"/>.
     /// </summary>
-    public void Serve(Func<Connection, IConnectionHandler> newHandler)
+    public void Listen(Func<Connection, IConnectionHandler> newHandler)
     {
-        if (_started) throw new InvalidOperationException("the group is already serving");
+        if (_listening || _started) throw new InvalidOperationException("the group is already serving");
         var listeners = new List<Listener>(_loops.Length);
         ConnectionLimit? limit = _options.MaxConnections > 0 ? new ConnectionLimit(_options.MaxConnections) : null;
         try
@@ -66,7 +76,7 @@ public sealed class LoopGroup : IDisposable
             if (_options.ListenFds.Count > 0)
             {
                 AdoptListeners(newHandler, limit, listeners);
-                Start();
+                _listening = true;
                 return;
             }
             int port = _options.Port;
@@ -94,23 +104,31 @@ public sealed class LoopGroup : IDisposable
             foreach (Listener l in listeners) l.Close();
             throw;
         }
+        _listening = true;
+    }
+
+    /// <summary><see cref="ListenUdp"/>, then <see cref="Start"/>.</summary>
+    public void ServeUdp(IDatagramHandler handler)
+    {
+        ListenUdp(handler);
         Start();
     }
 
     /// <summary>
     /// Binds one UDP socket per loop on <see cref="ReactorOptions.BindAddress"/> and
     /// <see cref="ReactorOptions.Port"/> (SO_REUSEPORT: the kernel spreads datagrams over the loops
-    /// by source address and port, so one peer's datagrams stay on one loop and in order) and starts
-    /// the loop threads. <paramref name="handler"/> serves every socket: it must be safe for
-    /// concurrent loops. Binding happens on the calling thread; failures throw <see cref="ReactorException"/>.
+    /// by source address and port, so one peer's datagrams stay on one loop and in order), to be
+    /// served once the loops run (<see cref="Start"/> or <see cref="Run"/>). <paramref name="handler"/>
+    /// serves every socket: it must be safe for concurrent loops. Binding happens on the calling
+    /// thread; failures throw <see cref="ReactorException"/>.
     /// </summary>
-    public void ServeUdp(IDatagramHandler handler)
+    public void ListenUdp(IDatagramHandler handler)
     {
-        if (_started) throw new InvalidOperationException("the group is already serving");
+        if (_listening || _started) throw new InvalidOperationException("the group is already serving");
         UdpSocket[] sockets = OpenUdpSockets(new IPEndPoint(_options.BindAddress, _options.Port), handler, static (_, action) => action());
         LocalEndPoint = sockets[0].LocalEndPoint;
         SocketSettings = Sockets.ReadSettings(sockets[0].Fd, stream: false);
-        Start();
+        _listening = true;
     }
 
     /// <summary>
@@ -198,13 +216,29 @@ public sealed class LoopGroup : IDisposable
         SocketSettings = Sockets.ReadSettings(_options.ListenFds[0], stream: true);
     }
 
-    /// <summary>Starts the loop threads without listeners, e.g. for <see cref="EventLoop.Connect"/>.</summary>
-    public void Start()
+    /// <summary>Starts the loop threads: after <c>Listen</c>, or without listeners, e.g. for <see cref="EventLoop.Connect"/>.</summary>
+    public void Start() => StartFrom(0);
+
+    /// <summary>
+    /// Runs loop 0 on the calling thread and the others on threads of their own until
+    /// <see cref="Stop"/>, and returns once every loop has exited. Against <see cref="Start"/> it
+    /// saves a thread start (which waits until the new thread runs) on the way to the first
+    /// accept: the `reactor` servers start this way (README, "Start-up").
+    /// </summary>
+    public void Run()
+    {
+        StartFrom(1);
+        if (_options.PinThreads) Threads.PinCurrentThread(0);
+        _loops[0].Run();
+        Join(Timeout.InfiniteTimeSpan);
+    }
+
+    private void StartFrom(int first)
     {
         if (_started) throw new InvalidOperationException("the group is already running");
         _started = true;
         if (_options.PinThreads) Threads.RequirePinning();
-        for (int i = 0; i < _loops.Length; i++) _loops[i].Start(_options.PinThreads ? i : null);
+        for (int i = first; i < _loops.Length; i++) _loops[i].Start(_options.PinThreads ? i : null);
     }
 
     /// <summary>Asks every loop to stop (graceful: see <see cref="EventLoop.Run"/>). Any thread; returns at once.</summary>
@@ -233,7 +267,13 @@ public sealed class LoopGroup : IDisposable
     /// <summary>Stops, waits for the loops and frees them.</summary>
     public void Dispose()
     {
-        if (_started)
+        if (_listening && !_started)
+        {
+            // Bound but never run: each loop, stopped at once on this thread, closes its sockets.
+            Stop();
+            foreach (EventLoop loop in _loops) loop.Run();
+        }
+        else if (_started)
         {
             Stop();
             if (!Join(_options.ShutdownTimeout + TimeSpan.FromSeconds(5))) return; // a stuck loop keeps its memory
