@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Net;
 using System.Runtime.InteropServices;
+using System.Threading;
 using Reactor.Platform;
 
 namespace Reactor.Cli;
@@ -28,7 +29,7 @@ internal static class ServeCommand
         /// <summary>Valued flags of its own that may be given more than once.</summary>
         public string[] Repeatable { get; init; } = [];
 
-        /// <summary>Runs once the loops serve (after <c>Build</c>): the proxy starts its health checks here.</summary>
+        /// <summary>Runs once the listeners are bound, before the loops run (so it may only post to them): the proxy starts its health checks here.</summary>
         public Action<LoopGroup>? Started { get; init; }
 
         /// <summary>Writes the protocol's own <c>--stats</c> lines after the loops' counters.</summary>
@@ -49,7 +50,7 @@ internal static class ServeCommand
             }
             return group =>
             {
-                group.Serve(handlers);
+                group.Listen(handlers);
                 protocol.Started?.Invoke(group);
             };
         }, protocol.PrintStats);
@@ -64,14 +65,14 @@ internal static class ServeCommand
             options.DatagramBatch = flags.Int("batch", options.DatagramBatch, 1, 1024);
             options.MaxDatagramBytes = (int)flags.Size("max-datagram", options.MaxDatagramBytes, 1, 65535);
             IDatagramHandler datagrams = handler(flags);
-            return group => group.ServeUdp(datagrams);
+            return group => group.ListenUdp(datagrams);
         }, printStats: null);
 
     /// <summary>
     /// Parses the common flags and the verb's own (<paramref name="valued"/>, <paramref name="switches"/>,
     /// <paramref name="repeatable"/>), then <paramref name="serve"/> reads the verb's flags (it may
-    /// adjust the options) and returns what binds and starts the group; serves until SIGINT or
-    /// SIGTERM. <paramref name="printStats"/> adds the verb's own <c>--stats</c> lines.
+    /// adjust the options) and returns what binds the group; serves until SIGINT or SIGTERM, with
+    /// loop 0 on this thread. <paramref name="printStats"/> adds the verb's own <c>--stats</c> lines.
     /// </summary>
     private static int Run(ReadOnlySpan<string> args, string name, string[] valued, string[] switches, string[] repeatable,
         Func<Flags, ReactorOptions, Action<LoopGroup>> serve, Action<TextWriter>? printStats)
@@ -106,7 +107,7 @@ internal static class ServeCommand
             }
         }
         SocketFlags.Read(flags, options);
-        Action<LoopGroup> start = serve(flags, options);
+        Action<LoopGroup> listen = serve(flags, options);
         // Taken now: .NET opens (dups) the console stream on first use, which fails once the process is out of fds.
         TextWriter errors = Console.Error;
         TextWriter? stats = flags.Switch("stats") ? errors : null;
@@ -114,7 +115,7 @@ internal static class ServeCommand
 
         FileLimit.RaiseToHardLimit();
         using var group = new LoopGroup(options);
-        start(group);
+        listen(group);
         foreach (string line in SocketFlags.Differences(flags, options, group.SocketSettings!)) errors.WriteLine($"reactor {name}: {line}");
         // Handlers go in before the "listening" line: a script may signal as soon as it reads it.
         void OnSignal(PosixSignalContext context)
@@ -127,11 +128,19 @@ internal static class ServeCommand
         Console.WriteLine($"reactor {name}: listening on {Sockets.Format(group.LocalEndPoint!.Address, group.LocalEndPoint.Port)} ({options.LoopCount} loops, {group.Loops[0].BackendName})");
         Console.Out.Flush();
 
-        while (!group.Join(TimeSpan.FromSeconds(1)))
+        // Loop 0 runs on this thread (one thread start less before the first accept), so --stats
+        // prints from a thread of its own.
+        Thread? statsPrinter = stats is null ? null : new Thread(() =>
         {
-            if (stats is not null) PrintStats(group, printStats, stats);
+            while (!group.Join(TimeSpan.FromSeconds(1))) PrintStats(group, printStats, stats);
+        }) { IsBackground = true, Name = "reactor-stats" };
+        statsPrinter?.Start();
+        group.Run();
+        if (stats is not null)
+        {
+            statsPrinter!.Join();
+            PrintStats(group, printStats, stats);
         }
-        if (stats is not null) PrintStats(group, printStats, stats);
         return 0;
     }
 
