@@ -125,7 +125,11 @@ internal static class ServeCommand
         }
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-        Console.WriteLine($"reactor {name}: listening on {Sockets.Format(group.LocalEndPoint!.Address, group.LocalEndPoint.Port)} ({options.LoopCount} loops, {group.Loops[0].BackendName})");
+        // Formatted apart, not nested in the line: a second pooled buffer out at once on a thread
+        // sends the shared array pool to its per-core stacks, whose first use times processor-id
+        // lookups for 0.7 ms, here before the first accept.
+        string address = Sockets.Format(group.LocalEndPoint!.Address, group.LocalEndPoint.Port);
+        Console.WriteLine($"reactor {name}: listening on {address} ({options.LoopCount} loops, {group.Loops[0].BackendName})");
         Console.Out.Flush();
 
         // Loop 0 runs on this thread (one thread start less before the first accept), so --stats
