@@ -108,8 +108,7 @@ internal static class ServeCommand
         }
         SocketFlags.Read(flags, options);
         Action<LoopGroup> listen = serve(flags, options);
-        // Taken now: .NET opens (dups) the console stream on first use, which fails once the process is out of fds.
-        TextWriter errors = Console.Error;
+        TextWriter errors = StandardStreamWriter.Error;
         TextWriter? stats = flags.Switch("stats") ? errors : null;
         options.CallbackError = (loop, e) => errors.WriteLine($"reactor {name}: loop {loop.Id}: a callback threw {e.GetType().Name}: {e.Message}");
 
@@ -129,8 +128,7 @@ internal static class ServeCommand
         // sends the shared array pool to its per-core stacks, whose first use times processor-id
         // lookups for 0.7 ms, here before the first accept.
         string address = Sockets.Format(group.LocalEndPoint!.Address, group.LocalEndPoint.Port);
-        Console.WriteLine($"reactor {name}: listening on {address} ({options.LoopCount} loops, {group.Loops[0].BackendName})");
-        Console.Out.Flush();
+        StandardStreamWriter.Out.WriteLine($"reactor {name}: listening on {address} ({options.LoopCount} loops, {group.Loops[0].BackendName})");
 
         // Loop 0 runs on this thread (one thread start less before the first accept), so --stats
         // prints from a thread of its own.
